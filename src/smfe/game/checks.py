@@ -1,0 +1,126 @@
+"""Validation helpers shared by the game dataclasses.
+
+Each helper converts user input to a read-only NumPy array (a copy: nothing the user gave is
+changed later) and raises :class:`~smfe.errors.InstanceError` naming the field and the first
+offending index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from smfe.errors import InstanceError
+
+PROB_TOL = 1e-9
+"""Probabilities must sum to one within this tolerance (SPEC §1); nothing is renormalised."""
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+def frozen(a: NDArray[Any]) -> NDArray[Any]:
+    """Return ``a`` marked read-only (it is already a private copy)."""
+    a.setflags(write=False)
+    return a
+
+
+def first_index(bad: NDArray[np.bool_]) -> tuple[int, ...] | int:
+    """The first index where ``bad`` is true, as an int for 1-D arrays and a tuple otherwise."""
+    idx = np.argwhere(bad)[0]
+    return int(idx[0]) if idx.size == 1 else tuple(int(i) for i in idx)
+
+
+def float_array(value: object, field: str, shape: tuple[int, ...] | None = None) -> FloatArray:
+    """A finite float array of the given shape (``None`` entries of ``shape`` are free)."""
+    try:
+        a = np.array(value, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise InstanceError(field, f"cannot be read as an array of numbers ({exc})") from None
+    if shape is not None and a.shape != shape:
+        raise InstanceError(field, f"has shape {a.shape}, expected {shape}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        raise InstanceError(field, f"is not finite ({a[bad].flat[0]})", first_index(bad))
+    return frozen(a)
+
+
+def bool_array(value: object, field: str, shape: tuple[int, ...]) -> BoolArray:
+    a = np.array(value, copy=True)
+    if a.shape != shape:
+        raise InstanceError(field, f"has shape {a.shape}, expected {shape}")
+    if a.dtype != np.bool_:
+        if not np.isin(a, (0, 1)).all():
+            raise InstanceError(field, "must contain only booleans (or 0/1)")
+        a = a.astype(np.bool_)
+    return frozen(a)
+
+
+def distribution(value: object, field: str, n: int) -> FloatArray:
+    """A probability vector of length ``n``: entries >= 0 summing to 1 within PROB_TOL."""
+    a = float_array(value, field, (n,))
+    neg = a < 0
+    if neg.any():
+        raise InstanceError(field, f"has a negative probability {a[neg][0]}", first_index(neg))
+    if abs(a.sum() - 1.0) > PROB_TOL:
+        raise InstanceError(field, f"sums to {a.sum()!r}, not 1")
+    return a
+
+
+def transition_matrix(value: object, field: str, n_states: int, n_actions: int) -> sp.csr_array:
+    """A transition kernel as a CSR array of shape (S*A, S), row ``x*A + a``.
+
+    Accepts a dense (S, A, S) array, a dense (S*A, S) array or a scipy sparse matrix of
+    shape (S*A, S). Row sums are checked by the caller (they depend on the masks).
+    """
+    shape = (n_states * n_actions, n_states)
+    if sp.issparse(value):
+        m = sp.csr_array(value, dtype=np.float64, copy=True)
+        if m.shape != shape:
+            raise InstanceError(field, f"has shape {m.shape}, expected {shape}")
+        bad = ~np.isfinite(m.data)
+        if bad.any():
+            raise InstanceError(field, "has a non-finite entry")
+    else:
+        dense = float_array(value, field)
+        if dense.shape == (n_states, n_actions, n_states):
+            dense = dense.reshape(shape)
+        if dense.shape != shape:
+            raise InstanceError(
+                field, f"has shape {dense.shape}, expected {(n_states, n_actions, n_states)}"
+            )
+        m = sp.csr_array(dense)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    m.sort_indices()
+    return m
+
+
+def check_stochastic_rows(
+    m: sp.csr_array, mask: BoolArray, field: str, n_actions: int, target: float = 1.0
+) -> None:
+    """Rows of allowed (x, a) are >= 0 and sum to ``target`` within PROB_TOL."""
+    rows = np.flatnonzero(mask.ravel())
+    sub = m[rows]
+    if target == 1.0 and sub.data.size and (sub.data < 0).any():
+        k = int(np.flatnonzero(sub.data < 0)[0])
+        row = int(np.searchsorted(sub.indptr, k, side="right") - 1)
+        r = int(rows[row])
+        raise InstanceError(
+            field,
+            f"has a negative probability {sub.data[k]}",
+            (r // n_actions, r % n_actions, int(sub.indices[k])),
+        )
+    sums = np.asarray(sub.sum(axis=1)).ravel()
+    bad = np.abs(sums - target) > PROB_TOL
+    if bad.any():
+        r = int(rows[np.flatnonzero(bad)[0]])
+        raise InstanceError(
+            field,
+            f"row sums to {sums[bad][0]!r}, not {target} (state {r // n_actions}, "
+            f"action {r % n_actions})",
+            (r // n_actions, r % n_actions),
+        )

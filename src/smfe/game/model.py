@@ -1,0 +1,454 @@
+r"""The game: follower types, horizon, prices, the leader's decision set and objective.
+
+A :class:`Game` is the *affine-aggregative* Stackelberg mean-field game of SPEC §1. With
+:math:`\theta\in\mathbb R^d` the leader decision and :math:`\nu_k(x,a)` the state-action
+distribution of type :math:`k` (share :math:`w_k`), the follower aggregates (one per price
+:math:`m = 1..M`) and prices are
+
+.. math::  z_m = \sum_k w_k \sum_{x,a} G_{k,m}(x,a)\,\nu_k(x,a),\qquad
+           p_m(z) = \alpha_m + \beta_m z_m + \kappa_m z_m^2 ,
+
+and the reward of a type-:math:`k` follower in state :math:`x` taking action :math:`a` is
+
+.. math::  r_k(x,a;\theta,\nu) = r^0_k(x,a) + \sum_j \theta_j R_{k,j}(x,a)
+           + \sum_m p_m(z)\,\Big(E^0_{k,m}(x,a) + \sum_j \theta_j E_{k,m,j}(x,a)\Big).
+
+Transitions are affine in the leader decision, :math:`P_k(\cdot|x,a;\theta) = P^0_k + \sum_j
+\theta_j P_{k,j}`, and must be stochastic on the whole decision set Θ (checked on its affine
+hull and at the start point). The leader maximises
+
+.. math::  J = c_0 + c^\top\theta + \tfrac12\theta^\top C\theta
+           + \sum_t\big(d^\top y_t + \tfrac12 y_t^\top D y_t + \theta^\top B y_t\big),\qquad
+           y_{t,i} = \sum_k w_k \sum_{x,a}\nu_{k,t}(x,a)\Big(H^0_{k,i}(x,a)
+           + \sum_j\theta_j H_{k,i,j}(x,a)\Big),
+
+over Θ = {θ : l ≤ θ ≤ u, A_eq θ = b_eq, A_ub θ ≤ b_ub}; for a stationary game there is one
+:math:`t`. In finite-horizon games aggregates and prices are formed per step.
+
+This structure is the library's array-expression form: every term is a coefficient array, so
+the same data evaluates on NumPy arrays (:mod:`smfe.game.compiled`) and, coefficient by
+coefficient, on algebraic-model variables. It covers congestion games, random Garnet games,
+leaders that are themselves MDPs (θ a product of simplices, P and r affine in θ) and the
+energy market (prices of aggregate net demand, a pass-through share times a price).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from smfe.errors import InstanceError
+from smfe.game import checks
+from smfe.game.checks import BoolArray, FloatArray
+
+
+class Response(StrEnum):
+    """How followers respond (SPEC §2). With ``tau == 0`` both mean the exact best response."""
+
+    SOFT = "soft"
+    BOLTZMANN = "boltzmann"
+
+
+@dataclass(frozen=True)
+class Stationary:
+    """Infinite horizon, discount ``gamma`` in [0, 1); the mean field is stationary."""
+
+    gamma: float
+
+    def __post_init__(self) -> None:
+        g = float(self.gamma)
+        if not np.isfinite(g) or not 0.0 <= g < 1.0:
+            raise InstanceError("horizon.gamma", f"must lie in [0, 1) for a stationary game, got {g}")
+        object.__setattr__(self, "gamma", g)
+
+    @property
+    def steps(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True)
+class FiniteHorizon:
+    """``T`` decision steps t = 0..T-1, discount ``gamma`` in [0, 1], terminal value 0."""
+
+    T: int
+    gamma: float = 1.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.T, bool) or not isinstance(self.T, int | np.integer) or self.T < 1:
+            raise InstanceError("horizon.T", f"must be a positive integer, got {self.T!r}")
+        g = float(self.gamma)
+        if not np.isfinite(g) or not 0.0 <= g <= 1.0:
+            raise InstanceError("horizon.gamma", f"must lie in [0, 1], got {g}")
+        object.__setattr__(self, "T", int(self.T))
+        object.__setattr__(self, "gamma", g)
+
+    @property
+    def steps(self) -> int:
+        return self.T
+
+
+Horizon = Stationary | FiniteHorizon
+
+
+@dataclass(frozen=True)
+class Price:
+    """p(z) = intercept + slope·z + curvature·z²; ``slope >= 0, curvature >= 0`` is monotone."""
+
+    intercept: float = 0.0
+    slope: float = 0.0
+    curvature: float = 0.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for f in ("intercept", "slope", "curvature"):
+            v = float(getattr(self, f))
+            if not np.isfinite(v):
+                raise InstanceError(f"prices.{f}", f"must be finite, got {v}")
+            object.__setattr__(self, f, v)
+
+    @property
+    def monotone(self) -> bool:
+        """Non-decreasing on z >= 0, so the aggregate game is monotone (Lasry–Lions)."""
+        return self.slope >= 0.0 and self.curvature >= 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class FollowerType:
+    """One follower type: states 0..S-1, actions 0..A-1, masks, rewards, transitions.
+
+    Arrays are indexed ``[x, a]`` (and ``[j, x, a]``, ``[m, x, a]``, ``[m, j, x, a]``,
+    ``[i, x, a]``, ``[i, j, x, a]`` for the θ-, price- and leader-indexed coefficients of the
+    module docstring). ``transition`` is a dense (S, A, S) array or a sparse (S*A, S) matrix
+    whose row ``x*A + a`` is P(·|x, a). Missing optional coefficients are zero.
+    """
+
+    name: str
+    share: float
+    mask: BoolArray
+    reward: FloatArray
+    transition: sp.csr_array
+    reward_theta: FloatArray | None = None
+    transition_theta: tuple[sp.csr_array, ...] = ()
+    aggregate: FloatArray | None = None
+    exposure: FloatArray | None = None
+    exposure_theta: FloatArray | None = None
+    leader_weight: FloatArray | None = None
+    leader_weight_theta: FloatArray | None = None
+    init: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        f = f"types[{self.name}]"
+        share = float(self.share)
+        if not np.isfinite(share) or share < 0.0:
+            raise InstanceError(f"{f}.share", f"must be a finite number >= 0, got {share}")
+        object.__setattr__(self, "share", share)
+        mask0 = np.asarray(self.mask)
+        if mask0.ndim != 2 or 0 in mask0.shape:
+            raise InstanceError(f"{f}.mask", f"must be a non-empty (S, A) array, got {mask0.shape}")
+        S, A = mask0.shape
+        mask = checks.bool_array(mask0, f"{f}.mask", (S, A))
+        empty = ~mask.any(axis=1)
+        if empty.any():
+            raise InstanceError(f"{f}.mask", "state has no allowed action", checks.first_index(empty))
+        object.__setattr__(self, "mask", mask)
+        object.__setattr__(self, "reward", checks.float_array(self.reward, f"{f}.reward", (S, A)))
+        P = checks.transition_matrix(self.transition, f"{f}.transition", S, A)
+        object.__setattr__(self, "transition", P)
+        Pj = tuple(
+            checks.transition_matrix(m, f"{f}.transition_theta[{j}]", S, A)
+            for j, m in enumerate(self.transition_theta)
+        )
+        object.__setattr__(self, "transition_theta", Pj)
+        if not Pj:
+            checks.check_stochastic_rows(P, mask, f"{f}.transition", A)
+        for name in ("reward_theta", "aggregate", "exposure", "leader_weight"):
+            v = getattr(self, name)
+            if v is not None:
+                a = checks.float_array(v, f"{f}.{name}")
+                if a.ndim != 3 or a.shape[1:] != (S, A):
+                    raise InstanceError(f"{f}.{name}", f"has shape {a.shape}, expected (n, {S}, {A})")
+                object.__setattr__(self, name, a)
+        for name in ("exposure_theta", "leader_weight_theta"):
+            v = getattr(self, name)
+            if v is not None:
+                a = checks.float_array(v, f"{f}.{name}")
+                if a.ndim != 4 or a.shape[2:] != (S, A):
+                    raise InstanceError(
+                        f"{f}.{name}", f"has shape {a.shape}, expected (n, d, {S}, {A})"
+                    )
+                object.__setattr__(self, name, a)
+        if self.init is not None:
+            object.__setattr__(self, "init", checks.distribution(self.init, f"{f}.init", S))
+
+    @property
+    def n_states(self) -> int:
+        return int(self.mask.shape[0])
+
+    @property
+    def n_actions(self) -> int:
+        return int(self.mask.shape[1])
+
+
+@dataclass(frozen=True, eq=False)
+class Decision:
+    """The leader's decision set Θ = {l <= θ <= u, A_eq θ = b_eq, A_ub θ <= b_ub}.
+
+    ``start`` is a point of Θ where iterative leader methods begin (default: the projection
+    of the clipped origin onto Θ). Bounds may be infinite.
+    """
+
+    lower: FloatArray
+    upper: FloatArray
+    A_eq: FloatArray | None = None
+    b_eq: FloatArray | None = None
+    A_ub: FloatArray | None = None
+    b_ub: FloatArray | None = None
+    start: FloatArray | None = None
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        lo = np.array(self.lower, dtype=np.float64, copy=True).ravel()
+        up = np.array(self.upper, dtype=np.float64, copy=True).ravel()
+        d = lo.size
+        if up.shape != (d,):
+            raise InstanceError("decision.upper", f"has shape {up.shape}, expected ({d},)")
+        for name, v in (("lower", lo), ("upper", up)):
+            if np.isnan(v).any():
+                raise InstanceError(f"decision.{name}", "is NaN", checks.first_index(np.isnan(v)))
+        bad = lo > up
+        if bad.any():
+            i = checks.first_index(bad)
+            raise InstanceError("decision.lower", f"exceeds decision.upper ({lo[bad][0]} > {up[bad][0]})", i)
+        object.__setattr__(self, "lower", checks.frozen(lo))
+        object.__setattr__(self, "upper", checks.frozen(up))
+        for A, b in (("A_eq", "b_eq"), ("A_ub", "b_ub")):
+            Av, bv = getattr(self, A), getattr(self, b)
+            if (Av is None) != (bv is None):
+                raise InstanceError(f"decision.{A}", f"{A} and {b} must be given together")
+            if Av is not None:
+                Am = checks.float_array(np.atleast_2d(np.asarray(Av, dtype=np.float64)), f"decision.{A}")
+                if Am.shape[1] != d:
+                    raise InstanceError(f"decision.{A}", f"has {Am.shape[1]} columns, expected {d}")
+                bm = checks.float_array(np.ravel(bv), f"decision.{b}", (Am.shape[0],))
+                object.__setattr__(self, A, Am)
+                object.__setattr__(self, b, bm)
+        if self.names and len(self.names) != d:
+            raise InstanceError("decision.names", f"has {len(self.names)} names, expected {d}")
+        object.__setattr__(self, "names", tuple(str(n) for n in self.names))
+        if self.start is not None:
+            s = checks.float_array(np.ravel(self.start), "decision.start", (d,))
+            viol = self.violation(s)
+            if viol > 1e-9:
+                raise InstanceError("decision.start", f"is not in the decision set (violation {viol:.3g})")
+            object.__setattr__(self, "start", s)
+
+    @property
+    def dim(self) -> int:
+        return int(self.lower.size)
+
+    def violation(self, theta: FloatArray) -> float:
+        """Largest violation of any constraint of Θ at ``theta`` (0 inside Θ)."""
+        v = [0.0, float(np.max(self.lower - theta, initial=0.0)), float(np.max(theta - self.upper, initial=0.0))]
+        if self.A_eq is not None and self.b_eq is not None:
+            v.append(float(np.max(np.abs(self.A_eq @ theta - self.b_eq), initial=0.0)))
+        if self.A_ub is not None and self.b_ub is not None:
+            v.append(float(np.max(self.A_ub @ theta - self.b_ub, initial=0.0)))
+        return max(v)
+
+    @property
+    def is_box(self) -> bool:
+        return self.A_eq is None and self.A_ub is None
+
+    def simplex_blocks(self) -> list[NDArray[np.int64]] | None:
+        """Index groups if Θ is a product of simplices (0 <= θ, each group sums to 1)."""
+        if self.A_ub is not None or self.A_eq is None or self.b_eq is None:
+            return None
+        if not (np.all(self.lower == 0.0) and np.all(self.upper >= 1.0)):
+            return None
+        A = self.A_eq
+        if not (np.isin(A, (0.0, 1.0)).all() and np.allclose(self.b_eq, 1.0)):
+            return None
+        if not np.all(A.sum(axis=0) == 1.0):
+            return None
+        return [np.flatnonzero(row).astype(np.int64) for row in A]
+
+
+
+@dataclass(frozen=True, eq=False)
+class LeaderObjective:
+    """The coefficients of J (module docstring): maximised by the leader."""
+
+    constant: float = 0.0
+    theta_linear: FloatArray | None = None
+    theta_quadratic: FloatArray | None = None
+    y_linear: FloatArray | None = None
+    y_quadratic: FloatArray | None = None
+    theta_y: FloatArray | None = None
+    y_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        c = float(self.constant)
+        if not np.isfinite(c):
+            raise InstanceError("objective.constant", f"must be finite, got {c}")
+        object.__setattr__(self, "constant", c)
+        for name in ("theta_linear", "theta_quadratic", "y_linear", "y_quadratic", "theta_y"):
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, checks.float_array(v, f"objective.{name}"))
+
+
+@dataclass(frozen=True, eq=False)
+class Game:
+    """A Stackelberg mean-field game (module docstring); validated on construction."""
+
+    types: tuple[FollowerType, ...]
+    horizon: Horizon
+    tau: float
+    decision: Decision
+    objective: LeaderObjective = field(default_factory=LeaderObjective)
+    prices: tuple[Price, ...] = ()
+    response: Response = Response.SOFT
+    name: str = "game"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        types = tuple(self.types)
+        if not types:
+            raise InstanceError("types", "a game needs at least one follower type")
+        object.__setattr__(self, "types", types)
+        object.__setattr__(self, "prices", tuple(self.prices))
+        if not isinstance(self.horizon, Stationary | FiniteHorizon):
+            raise InstanceError("horizon", f"must be Stationary or FiniteHorizon, got {self.horizon!r}")
+        tau = float(self.tau)
+        if not np.isfinite(tau) or tau < 0.0:
+            raise InstanceError("tau", f"must be a finite number >= 0, got {tau}")
+        object.__setattr__(self, "tau", tau)
+        try:
+            object.__setattr__(self, "response", Response(self.response))
+        except ValueError:
+            raise InstanceError("response", f"unknown response model {self.response!r}") from None
+        shares = np.array([t.share for t in types])
+        if abs(shares.sum() - 1.0) > checks.PROB_TOL:
+            raise InstanceError("types.share", f"shares sum to {shares.sum()!r}, not 1")
+        names = [t.name for t in types]
+        if len(set(names)) != len(names):
+            raise InstanceError("types.name", "type names must be unique")
+        self._check_dimensions()
+        self._check_transitions_on_decision_set()
+
+    # -- sizes -------------------------------------------------------------------------------
+    @property
+    def n_theta(self) -> int:
+        return self.decision.dim
+
+    @property
+    def n_prices(self) -> int:
+        return len(self.prices)
+
+    @property
+    def n_leader_aggregates(self) -> int:
+        for t in self.types:
+            for w in (t.leader_weight, t.leader_weight_theta):
+                if w is not None:
+                    return int(w.shape[0])
+        y = self.objective.y_linear
+        return 0 if y is None else int(y.size)
+
+    @property
+    def n_state_actions(self) -> int:
+        return int(sum(int(t.mask.sum()) for t in self.types))
+
+    @property
+    def finite(self) -> bool:
+        return isinstance(self.horizon, FiniteHorizon)
+
+    @property
+    def exact(self) -> bool:
+        """Followers play an exact best response (τ = 0)."""
+        return self.tau == 0.0
+
+    def start(self) -> FloatArray:
+        """The leader's starting decision (``decision.start`` or the projection of 0)."""
+        if self.decision.start is not None:
+            return np.array(self.decision.start)
+        from smfe.solvers.projection import project
+
+        return project(self.decision, np.zeros(self.n_theta))
+
+    # -- validation --------------------------------------------------------------------------
+    def _check_dimensions(self) -> None:
+        d, M, ny = self.n_theta, self.n_prices, self.n_leader_aggregates
+        for t in self.types:
+            f = f"types[{t.name}]"
+            expect: dict[str, tuple[int, ...]] = {
+                "reward_theta": (d,),
+                "aggregate": (M,),
+                "exposure": (M,),
+                "exposure_theta": (M, d),
+                "leader_weight": (ny,),
+                "leader_weight_theta": (ny, d),
+            }
+            for name, lead in expect.items():
+                v = getattr(t, name)
+                if v is not None and v.shape[: len(lead)] != lead:
+                    raise InstanceError(
+                        f"{f}.{name}", f"leading dimensions {v.shape[: len(lead)]}, expected {lead}"
+                    )
+            if t.transition_theta and len(t.transition_theta) != d:
+                raise InstanceError(
+                    f"{f}.transition_theta", f"has {len(t.transition_theta)} matrices, expected {d}"
+                )
+            if (t.exposure is not None or t.exposure_theta is not None) and M == 0:
+                raise InstanceError(f"{f}.exposure", "given but the game has no prices")
+            if self.finite and t.init is None:
+                raise InstanceError(f"{f}.init", "a finite-horizon game needs an initial distribution")
+        o = self.objective
+        shapes = {
+            "theta_linear": (d,),
+            "theta_quadratic": (d, d),
+            "y_linear": (ny,),
+            "y_quadratic": (ny, ny),
+            "theta_y": (d, ny),
+        }
+        for name, shape in shapes.items():
+            v = getattr(o, name)
+            if v is not None and v.shape != shape:
+                raise InstanceError(f"objective.{name}", f"has shape {v.shape}, expected {shape}")
+
+    def _check_transitions_on_decision_set(self) -> None:
+        """P(θ) rows sum to 1 on the affine hull of Θ and P(start) >= 0 (allowed rows)."""
+        if not any(t.transition_theta for t in self.types):
+            return
+        dec = self.decision
+        theta0 = self.start()
+        N = (
+            scipy.linalg.null_space(dec.A_eq)
+            if dec.A_eq is not None
+            else np.eye(dec.dim)
+        )
+        for t in self.types:
+            if not t.transition_theta:
+                continue
+            f = f"types[{t.name}].transition"
+            P = t.transition + sum(
+                (float(th) * Pj for th, Pj in zip(theta0, t.transition_theta, strict=True)),
+                start=sp.csr_array(t.transition.shape),
+            )
+            checks.check_stochastic_rows(sp.csr_array(P), t.mask, f"{f} at decision.start", t.n_actions)
+            rows = np.flatnonzero(t.mask.ravel())
+            grad = np.column_stack(
+                [np.asarray(Pj[rows].sum(axis=1)).ravel() for Pj in t.transition_theta]
+            )
+            moving = np.abs(grad @ N) > 1e-9
+            if moving.any():
+                r = int(rows[np.flatnonzero(moving.any(axis=1))[0]])
+                raise InstanceError(
+                    f"types[{t.name}].transition_theta",
+                    "row sums of P(θ) change within the decision set",
+                    (r // t.n_actions, r % t.n_actions),
+                )

@@ -1,0 +1,153 @@
+r"""The mean-field equilibrium for a fixed leader decision θ (SPEC §3), by fixed-point iteration.
+
+Iterate :math:`\nu \leftarrow (1-\alpha_n)\nu + \alpha_n\,\Phi(\nu)`, where :math:`\Phi(\nu)`
+is the flow of the followers' response to the rewards at ν (both horizons). The step is
+adaptive (halved whenever the residual grows), fixed, or fictitious play
+(:math:`\alpha_n = 1/(n+2)`). Stationary flows form a polytope, so every iterate is a valid
+(consistent) flow and the iteration converges to the response condition.
+
+Residual (the stopping rule and the certificate's measure): soft / Boltzmann,
+:math:`\|\nu - \Phi(\nu)\|_1`; exact response, the complementarity gap
+:math:`\sum\nu(x,a)(V^*(x) - Q^*(x,a))`. A soft MFE is polished by Newton's method on the
+equilibrium system (:mod:`smfe.solvers.sensitivity`) once the residual is small.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from smfe.errors import SolveFailed
+from smfe.game.compiled import CompiledGame
+from smfe.game.model import Response
+from smfe.solvers import sensitivity
+from smfe.solvers.distribution import flow
+from smfe.solvers.options import Averaging, MFEOptions
+from smfe.solvers.response import FollowerResponse, respond
+from smfe.solvers.status import TerminationCondition
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class MFESolution:
+    """An MFE iterate in flat arrays: policy/ν (T, N_SA), V (T or T+1, N_S), μ (T, N_S)."""
+
+    theta: FloatArray
+    nu: FloatArray
+    policy: FloatArray
+    value: FloatArray
+    q: FloatArray
+    mu: FloatArray
+    residual: float
+    iterations: int
+    termination: TerminationCondition
+    history: list[float] = field(default_factory=list)
+    newton_steps: int = 0
+
+
+def uniform_policy(cg: CompiledGame) -> FloatArray:
+    counts = np.diff(cg.state_sa_ptr)[cg.sa_state]
+    return np.broadcast_to(1.0 / counts, (cg.T, cg.n_sa)).copy()
+
+
+def induced_policy(cg: CompiledGame, nu: FloatArray, fallback: FloatArray) -> FloatArray:
+    """π(a|x) = ν(x,a)/μ(x) where μ(x) > 0, else ``fallback``."""
+    mu = cg.seg_sum(nu)[..., cg.sa_state]
+    return np.where(mu > 1e-300, nu / np.where(mu > 1e-300, mu, 1.0), fallback)
+
+
+def complementarity_gap(cg: CompiledGame, nu: FloatArray, resp: FollowerResponse) -> float:
+    """Σ_t Σ ν_t(x,a)(V_t(x) − Q_t(x,a)) ≥ 0: zero iff ν puts mass only on greedy actions."""
+    V = resp.value[: cg.T]
+    return float((nu * (V[:, cg.sa_state] - resp.q)).sum())
+
+
+def evaluate_point(
+    cg: CompiledGame, theta: FloatArray, nu: FloatArray, V0: FloatArray | None = None
+) -> tuple[FollowerResponse, FloatArray, FloatArray, float]:
+    """Response to ν, its flow Φ(ν) (ν, μ) and the residual of ν."""
+    P = cg.transition(theta)
+    resp = respond(cg, cg.reward(theta, nu), P, V0=V0)
+    nu_br, mu_br = flow(cg, P, resp.policy)
+    if cg.game.exact:
+        res = complementarity_gap(cg, nu, resp)
+    else:
+        res = float(np.abs(nu_br - nu).sum())
+    return resp, nu_br, mu_br, res
+
+
+def solve_mfe(
+    cg: CompiledGame, theta: FloatArray, options: MFEOptions | None = None, warm: MFESolution | None = None
+) -> MFESolution:
+    """Find the MFE for ``theta`` to ``options.tol`` (see the module docstring)."""
+    opts = options or MFEOptions()
+    t0 = time.perf_counter()
+    theta = np.asarray(theta, dtype=np.float64)
+    P = cg.transition(theta)
+    exact = cg.game.exact
+    soft = not exact and cg.game.response == Response.SOFT
+    averaging = Averaging.FICTITIOUS if exact and opts.averaging == Averaging.ADAPTIVE else opts.averaging
+    if warm is not None:
+        nu, V = warm.nu.copy(), warm.value
+    else:
+        nu, _ = flow(cg, P, uniform_policy(cg))
+        V = None
+    alpha = 1.0 if averaging == Averaging.ADAPTIVE else opts.damping
+    history: list[float] = []
+    newton_tries = 0
+    newton_steps = 0
+    term = TerminationCondition.ITERATION_LIMIT
+    n = 0
+    size = sensitivity.layout(cg).size
+    while True:
+        resp, nu_br, mu_br, res = evaluate_point(cg, theta, nu, V)
+        V = resp.value
+        history.append(res)
+        if res <= opts.tol:
+            term = TerminationCondition.CONVERGED
+            break
+        if n >= opts.max_iter:
+            break
+        if time.perf_counter() - t0 > opts.time_limit:
+            term = TerminationCondition.TIME_LIMIT
+            break
+        n += 1
+        if soft and opts.newton and res <= opts.newton_from and size <= opts.newton_max_size and newton_tries < 3:
+            newton_tries += 1
+            u = sensitivity.state_vector(cg, V, nu)
+            try:
+                u, _, k = sensitivity.newton(cg, theta, u, tol=0.1 * opts.tol)
+            except SolveFailed:
+                k = 0
+            if k:
+                newton_steps += k
+                _, nu_new, _ = sensitivity.layout(cg).unpack(u)
+                nu = _project_flow(cg, nu_new)
+                continue
+        if averaging == Averaging.FICTITIOUS:
+            alpha = 1.0 / (n + 1)
+        elif averaging == Averaging.ADAPTIVE and len(history) > 1:
+            alpha = max(alpha * 0.5, 1e-3) if res > history[-2] else min(1.0, alpha * 1.25)
+        nu = (1.0 - alpha) * nu + alpha * nu_br
+    if exact:
+        mu = cg.seg_sum(nu)
+        pi = induced_policy(cg, nu, resp.policy)
+    else:
+        pi = resp.policy
+        mu = cg.seg_sum(nu)
+    return MFESolution(
+        theta=theta, nu=nu, policy=pi, value=resp.value, q=resp.q, mu=mu, residual=res,
+        iterations=n, termination=term, history=history, newton_steps=newton_steps,
+    )
+
+
+def _project_flow(cg: CompiledGame, nu: FloatArray) -> FloatArray:
+    """Clip round-off negatives of a Newton iterate and renormalise each type (stationary)."""
+    nu = np.maximum(nu, 0.0)
+    if not cg.game.finite:
+        nu = nu / cg.type_sum_sa(nu)[..., cg.sa_type]
+    return nu

@@ -1,0 +1,103 @@
+"""Typed option sets of the iterative methods (frozen, validated; never module globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any, Self
+
+from smfe.errors import InstanceError
+
+
+class Averaging(StrEnum):
+    """How the mean-field iterate moves towards the induced flow."""
+
+    ADAPTIVE = "adaptive"  # damping halves whenever the residual grows
+    DAMPED = "damped"  # fixed damping
+    FICTITIOUS = "fictitious"  # fictitious play: step 1/(n+1)
+
+
+class _Options:
+    """Shared constructor from a dict, naming any unknown key."""
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> Self:
+        values = dict(values or {})
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InstanceError("options", f"unknown option(s) {unknown}; known: {sorted(known)}")
+        return cls(**values)
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise InstanceError(f"options.{name}", f"must be > 0, got {value}")
+
+
+@dataclass(frozen=True)
+class MFEOptions(_Options):
+    """Options of the mean-field fixed point for a fixed leader decision.
+
+    ``tol`` bounds the consistency residual ‖ν − flow(response(ν))‖₁ (summed over types and
+    steps). ``newton`` polishes a soft MFE with Newton's method on the equilibrium system once
+    the residual is below ``newton_from`` (systems up to ``newton_max_size`` unknowns).
+    """
+
+    tol: float = 1e-10
+    max_iter: int = 10_000
+    time_limit: float = 600.0
+    averaging: Averaging = Averaging.ADAPTIVE
+    damping: float = 0.5
+    newton: bool = True
+    newton_from: float = 1e-3
+    newton_max_size: int = 60_000
+
+    def __post_init__(self) -> None:
+        _positive("tol", self.tol)
+        _positive("max_iter", self.max_iter)
+        _positive("time_limit", self.time_limit)
+        if not 0.0 < self.damping <= 1.0:
+            raise InstanceError("options.damping", f"must lie in (0, 1], got {self.damping}")
+        object.__setattr__(self, "averaging", Averaging(self.averaging))
+
+
+@dataclass(frozen=True)
+class LeaderOptions(_Options):
+    """Options of the leader's outer loop (all leader methods).
+
+    ``tol`` bounds the projected-gradient norm ‖θ − Proj_Θ(θ + ∇J)‖∞ at which the leader
+    stops (first-order stationarity); ``fd_step`` is the finite-difference step of the
+    black-box variant.
+    """
+
+    tol: float = 1e-6
+    max_iter: int = 200
+    time_limit: float = 1800.0
+    step: float = 1.0
+    fd_step: float = 1e-5
+    mfe: MFEOptions = MFEOptions()
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        _positive("tol", self.tol)
+        _positive("max_iter", self.max_iter)
+        _positive("step", self.step)
+        _positive("fd_step", self.fd_step)
+        if isinstance(self.mfe, dict):
+            object.__setattr__(self, "mfe", MFEOptions.from_dict(self.mfe))
+
+
+@dataclass(frozen=True)
+class SampleOptions(_Options):
+    """Options of the sample-based follower learner (soft Q-learning from simulated moves)."""
+
+    samples_per_pair: int = 200
+    rounds: int = 60
+    seed: int = 0
+    mfe_iterations: int = 30
+
+    def __post_init__(self) -> None:
+        _positive("samples_per_pair", self.samples_per_pair)
+        _positive("rounds", self.rounds)
+        _positive("mfe_iterations", self.mfe_iterations)

@@ -1,0 +1,217 @@
+r"""The soft MFE as a system of equations, its Jacobian, Newton steps and implicit gradients.
+
+Unknowns per step t: :math:`V_t` (N_S), :math:`\nu_t` (N_SA), :math:`z_t` (M). With
+:math:`Q_t = r(\theta, z_t) + \gamma P(\theta)V_{t+1}` (stationary: :math:`V_{t+1} = V_0`;
+finite: :math:`V_T = 0`) and :math:`\pi_t = \mathrm{softmax}(Q_t/\tau)`:
+
+.. math::
+   F_{V,t} = V_t - \tau\log\textstyle\sum_a e^{Q_t/\tau},\qquad
+   F_{z,t} = z_t - G\nu_t,\\
+   F_{\nu,t} = \nu_t - \pi_t\odot S m_t + [\text{stationary}]\;\textstyle\sum_k
+   e_{k}(\mathbf 1_k^\top\nu - 1),
+
+with :math:`m_t = P^\top\nu_{t-1}` (:math:`m_0 = \mu_0` for finite horizons; stationary:
+:math:`m = P^\top\nu`) and :math:`S` the state-to-pair copy. Its zeros are exactly the soft
+MFE. Derivatives use :math:`\partial\,\tau\mathrm{LSE}/\partial Q = \Pi` and
+:math:`\partial\pi/\partial Q = \tau^{-1}D_\pi(I - S\Pi)`.
+
+The implicit function theorem gives the leader's total gradient with one adjoint solve,
+:math:`\nabla_\theta J = \partial_\theta J - (\partial_\theta F)^\top\lambda`,
+:math:`(\partial_u F)^\top\lambda = \partial_u J^\top`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from smfe.errors import FormulationError
+from smfe.game.compiled import CompiledGame
+from smfe.game.model import Response
+from smfe.solvers import linalg
+from smfe.solvers.response import policy_matrix, soft_max
+
+FloatArray = NDArray[np.float64]
+
+
+def require_soft(cg: CompiledGame, what: str) -> None:
+    g = cg.game
+    if g.tau == 0.0 or g.response != Response.SOFT:
+        raise FormulationError(
+            f"{what} needs the soft response with τ > 0 (this game: response={g.response.value}, "
+            f"τ={g.tau}); use a derivative-free method instead"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """Offsets of the unknowns (V_t, ν_t, z_t) in the stacked vector."""
+
+    T: int
+    n_s: int
+    n_sa: int
+    M: int
+
+    @property
+    def block(self) -> int:
+        return self.n_s + self.n_sa + self.M
+
+    @property
+    def size(self) -> int:
+        return self.T * self.block
+
+    def pack(self, V: FloatArray, nu: FloatArray, z: FloatArray) -> FloatArray:
+        return np.concatenate([np.concatenate([V[t], nu[t], z[t]]) for t in range(self.T)])
+
+    def unpack(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        b = u.reshape(self.T, self.block)
+        return b[:, : self.n_s], b[:, self.n_s : self.n_s + self.n_sa], b[:, self.n_s + self.n_sa :]
+
+
+def layout(cg: CompiledGame) -> Layout:
+    return Layout(cg.T, cg.n_s, cg.n_sa, cg.game.n_prices)
+
+
+def _sa_normaliser(cg: CompiledGame) -> sp.csr_array:
+    rows = cg.sa_off[:-1][cg.sa_type]
+    return sp.csr_array((np.ones(cg.n_sa), (rows, np.arange(cg.n_sa))), shape=(cg.n_sa, cg.n_sa))
+
+
+@dataclass(frozen=True, eq=False)
+class Linearisation:
+    """F(u; θ) and, on request, ∂F/∂u and ∂F/∂θ at one point."""
+
+    F: FloatArray
+    Ju: sp.csc_array | None
+    Jtheta: sp.csr_array | None
+
+
+def linearise(
+    cg: CompiledGame, theta: FloatArray, u: FloatArray, *, jacobian: bool = True, theta_jacobian: bool = False
+) -> Linearisation:
+    """Residual and derivatives of the soft-MFE system at (θ, u) (module docstring)."""
+    require_soft(cg, "the MFE Jacobian")
+    lay = layout(cg)
+    V, nu, z = lay.unpack(u)
+    T, tau, gamma = cg.T, cg.game.tau, cg.gamma
+    finite = cg.game.finite
+    P = cg.transition(theta)
+    PT = sp.csr_array(P.T)
+    E = cg.exposure(theta)
+    base = cg.r0 + (cg.R.T @ theta if cg.game.n_theta else 0.0)
+    S = cg.expand
+    I_s = sp.eye_array(cg.n_s, format="csr")
+    I_sa = sp.eye_array(cg.n_sa, format="csr")
+    I_m = sp.eye_array(lay.M, format="csr")
+    Nsa = None if finite else _sa_normaliser(cg)
+    F_parts = []
+    blocks: list[list[sp.sparray | None]] = [[None] * (3 * T) for _ in range(3 * T)]
+    jt_rows: list[sp.sparray] = []
+    d = cg.game.n_theta
+    for t in range(T):
+        nxt = t + 1 if finite else 0
+        Vn = V[nxt] if (not finite or t + 1 < T) else np.zeros(cg.n_s)
+        p, dp = cg.price(z[t]) if lay.M else (np.zeros(0), np.zeros(0))
+        r = base + (E.T @ p if lay.M else 0.0)
+        q = r + gamma * (P @ Vn)
+        Vs, pi = soft_max(cg, q, tau)
+        if finite:
+            m = cg.mu0 if t == 0 else PT @ nu[t - 1]
+        else:
+            m = PT @ nu[0]
+        Sm = m[cg.sa_state]
+        Fnu = nu[t] - pi * Sm
+        if Nsa is not None:
+            Fnu = Fnu + Nsa @ nu[t]
+            Fnu[cg.sa_off[:-1]] -= 1.0
+        F_parts.append(np.concatenate([V[t] - Vs, Fnu, z[t] - cg.G @ nu[t]]))
+        if not (jacobian or theta_jacobian):
+            continue
+        Pi = policy_matrix(cg, pi)
+        Dpi = sp.diags_array(pi)
+        Jpi = (Dpi - Dpi @ (S @ Pi)) / tau
+        DSmJpi = sp.diags_array(Sm) @ Jpi
+        Er = sp.csr_array(E.T @ sp.diags_array(dp)) if lay.M else None
+        iV, inu, iz = 3 * t, 3 * t + 1, 3 * t + 2
+        if jacobian:
+            blocks[iV][iV] = I_s
+            blocks[inu][inu] = I_sa
+            blocks[iz][iz] = I_m
+            blocks[iz][inu] = -cg.G
+            if lay.M and Er is not None:
+                blocks[iV][iz] = -(Pi @ Er)
+                blocks[inu][iz] = -(DSmJpi @ Er)
+            if not finite or t + 1 < T:
+                jn = 3 * nxt
+                add_v = -gamma * (Pi @ P)
+                add_nu = -gamma * (DSmJpi @ P)
+                blocks[iV][jn] = add_v if blocks[iV][jn] is None else blocks[iV][jn] + add_v
+                blocks[inu][jn] = add_nu
+            if finite and t > 0:
+                blocks[inu][3 * (t - 1) + 1] = -(Dpi @ S @ PT)
+            if not finite:
+                blocks[inu][inu] = I_sa + Nsa - Dpi @ S @ PT
+        if theta_jacobian and d:
+            dq = cg.reward_theta_jacobian(theta, p)
+            if cg.Pj:
+                dq = sp.csr_array(dq + gamma * sp.csr_array(np.column_stack([Pj @ Vn for Pj in cg.Pj])))
+            rowV = -(Pi @ dq)
+            rownu = -(DSmJpi @ dq)
+            if cg.Pj and (not finite or t > 0):
+                prev = nu[t - 1] if finite else nu[0]
+                rownu = rownu - Dpi @ S @ sp.csr_array(np.column_stack([Pj.T @ prev for Pj in cg.Pj]))
+            jt_rows += [sp.csr_array(rowV), sp.csr_array(rownu), sp.csr_array((lay.M, d))]
+    Ju = sp.csc_array(sp.block_array(blocks, format="csc")) if jacobian else None
+    Jt = sp.csr_array(sp.vstack(jt_rows, format="csr")) if (theta_jacobian and d) else None
+    return Linearisation(np.concatenate(F_parts), Ju, Jt)
+
+
+def state_vector(cg: CompiledGame, V: FloatArray, nu: FloatArray) -> FloatArray:
+    """Stack (V_t, ν_t, Gν_t) into the unknown vector (V has T or T+1 rows)."""
+    return layout(cg).pack(V[: cg.T], nu, cg.aggregates(nu))
+
+
+def newton(
+    cg: CompiledGame, theta: FloatArray, u: FloatArray, *, tol: float, max_iter: int = 20
+) -> tuple[FloatArray, float, int]:
+    """Damped Newton on F(u; θ) = 0 from ``u``; returns (u, ‖F‖∞, iterations)."""
+    lin = linearise(cg, theta, u)
+    res = float(np.abs(lin.F).max())
+    it = 0
+    while res > tol and it < max_iter:
+        it += 1
+        assert lin.Ju is not None
+        step = linalg.solve(lin.Ju, -lin.F, what="Newton step of the MFE system", check=1e-6)
+        alpha = 1.0
+        while alpha > 1e-4:
+            cand = u + alpha * step
+            _, nu_c, _ = layout(cg).unpack(cand)
+            if nu_c.min() >= -1e-12:
+                lin_c = linearise(cg, theta, cand)
+                res_c = float(np.abs(lin_c.F).max())
+                if res_c < (1.0 - 1e-4 * alpha) * res:
+                    u, lin, res = cand, lin_c, res_c
+                    break
+            alpha *= 0.5
+        else:
+            break
+    return u, res, it
+
+
+def implicit_gradient(
+    cg: CompiledGame, theta: FloatArray, V: FloatArray, nu: FloatArray
+) -> FloatArray:
+    """dJ/dθ at a soft MFE (V, ν) for θ, by the implicit function theorem (one adjoint solve)."""
+    u = state_vector(cg, V, nu)
+    lin = linearise(cg, theta, u, jacobian=True, theta_jacobian=True)
+    gth, gnu = cg.objective_gradients(theta, nu)
+    if cg.game.n_theta == 0:
+        return gth
+    lay = layout(cg)
+    gu = lay.pack(np.zeros((cg.T, cg.n_s)), gnu, np.zeros((cg.T, lay.M)))
+    assert lin.Ju is not None and lin.Jtheta is not None
+    lam = linalg.solve(sp.csc_array(lin.Ju.T), gu, what="adjoint of the MFE system", check=1e-6)
+    return gth - lin.Jtheta.T @ lam
