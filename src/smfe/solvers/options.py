@@ -92,12 +92,10 @@ class LeaderOptions(_Options):
 class SampleOptions(_Options):
     """Options of the sample-based follower learner (soft Q-learning from simulated moves)."""
 
-    samples_per_pair: int = 200
-    rounds: int = 60
+    samples_per_pair: int = 2000
     seed: int = 0
-    mfe_iterations: int = 30
+    mfe_iterations: int = 60
 
     def __post_init__(self) -> None:
         _positive("samples_per_pair", self.samples_per_pair)
-        _positive("rounds", self.rounds)
         _positive("mfe_iterations", self.mfe_iterations)

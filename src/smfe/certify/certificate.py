@@ -1,0 +1,155 @@
+"""The certificate of a result: residuals recomputed from the game, compared with tolerances.
+
+``certify(game, result)`` never trusts the method: it rebuilds rewards and kernels from the
+game, checks the MFE conditions, computes exploitability by its own dynamic programming and,
+for the leader, feasibility and first-order stationarity (the projected-gradient norm
+‖θ − Proj_Θ(θ + ∇J(θ))‖∞, with ∇J the total derivative through the follower equilibrium).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from smfe.certify import residuals
+from smfe.certify.exploitability import exploitability
+from smfe.game.compiled import CompiledGame, compile_game
+from smfe.game.model import Game, Response
+
+if TYPE_CHECKING:
+    from smfe.solvers.result import Result
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Named tolerances of the certificate (absolute unless stated)."""
+
+    consistency: float = 1e-8
+    policy: float = 1e-8
+    response: float = 1e-7
+    bellman: float = 1e-8  # relative to max(1, |V|)
+    exploitability: float = 1e-7
+    leader_feasibility: float = 1e-8
+    leader_stationarity: float = 1e-5
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """Residuals (name -> value), the tolerances they were held to, and the verdict."""
+
+    residuals: dict[str, float]
+    tolerances: dict[str, float]
+    passed: bool
+    failed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    unique_mfe: bool | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [f"certificate: {'PASSED' if self.passed else 'FAILED ' + ', '.join(self.failed)}"]
+        for k, v in self.residuals.items():
+            tol = self.tolerances.get(k)
+            mark = "" if tol is None else (" ok" if v <= tol else f" > {tol:g}")
+            lines.append(f"  {k:<22} {v:.3e}{mark}")
+        for k, v in self.extra.items():
+            lines.append(f"  {k:<22} {v:.3e} (reported)")
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def unique_mfe(game: Game) -> tuple[bool | None, str]:
+    """Whether a sufficient condition for a unique MFE holds, and a note saying which.
+
+    Finite horizon, soft response: with no coupling, or with Lasry–Lions monotone coupling
+    (every type pays exactly the price of the aggregate it loads, exposure = −aggregate,
+    prices non-decreasing), the entropy term makes the MFE unique. Stationary games need
+    ergodicity as well, which is not checked, so the answer there is ``None``.
+    """
+    soft = game.tau > 0.0 and game.response == Response.SOFT
+    coupled = game.n_prices > 0 and any(
+        t.exposure is not None or t.exposure_theta is not None for t in game.types
+    )
+    aligned = all(
+        t.exposure_theta is None
+        and (t.exposure is None or (t.aggregate is not None and np.array_equal(t.exposure, -t.aggregate)))
+        for t in game.types
+    )
+    monotone = not coupled or (aligned and all(p.monotone for p in game.prices))
+    if not (soft and monotone):
+        return None, "no uniqueness condition checked holds"
+    if game.finite:
+        return True, "soft response with monotone (or no) coupling: the MFE is unique"
+    return None, "soft response with monotone (or no) coupling: unique if the chains are ergodic (not checked)"
+
+
+def certify_point(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    pi: FloatArray,
+    V: FloatArray | None,
+    *,
+    leader_gradient: FloatArray | None = None,
+    tolerances: Tolerances | None = None,
+) -> Certificate:
+    """Certificate of flat arrays (θ, ν (T, N_SA), π (T, N_SA), V) for the compiled game."""
+    tol = tolerances or Tolerances()
+    g = cg.game
+    res: dict[str, float] = {
+        "consistency": residuals.consistency(cg, theta, nu),
+        "policy": residuals.policy_consistency(cg, nu, pi),
+        "response": residuals.response(cg, theta, nu, pi),
+    }
+    if V is not None:
+        res["bellman"] = residuals.bellman(cg, theta, nu, V)
+    notes: list[str] = []
+    extra: dict[str, float] = {}
+    if g.response == Response.SOFT or g.tau == 0.0:
+        res["exploitability"] = exploitability(cg, theta, nu, pi, g.tau)[0]
+        if g.tau > 0:
+            extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
+            notes.append("exploitability is measured in the entropy-regularised game (the soft response's own criterion)")
+    else:
+        extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
+        notes.append("Boltzmann response: exploitability is reported, not required to vanish")
+    if g.n_theta:
+        from smfe.solvers.projection import project
+
+        res["leader_feasibility"] = g.decision.violation(theta)
+        if leader_gradient is not None:
+            res["leader_stationarity"] = float(
+                np.abs(theta - project(g.decision, theta + leader_gradient)).max()
+            )
+    tols = {k: getattr(tol, k) for k in res}
+    failed = tuple(k for k, v in res.items() if not v <= tols[k])
+    uniq, why = unique_mfe(g)
+    if why:
+        notes.append(why)
+    return Certificate(res, tols, not failed, failed, tuple(notes), uniq, extra)
+
+
+def certify(game: Game, result: Result, tolerances: Tolerances | None = None, leader: bool = True) -> Certificate:
+    """Certify ``result`` for ``game`` from scratch (see the module docstring).
+
+    ``leader=True`` also checks first-order stationarity of θ (needs the total gradient: by
+    implicit differentiation for soft responses, else by finite differences of re-solved MFEs).
+    """
+    from smfe.solvers.leader import total_gradient
+
+    cg = compile_game(game)
+    theta = np.asarray(result.theta, dtype=np.float64)
+    nu = cg.from_types(list(result.nu), "result.nu")
+    pi = cg.from_types(list(result.policy), "result.policy")
+    V = cg.states_from_types(list(result.value), "result.value") if result.value else None
+    if not game.finite:
+        nu, pi = nu[None, :], pi[None, :]
+        V = None if V is None else V[None, :]
+    grad = None
+    if leader and game.n_theta:
+        grad = total_gradient(cg, theta, nu, V)
+    return certify_point(cg, theta, nu, pi, V, leader_gradient=grad, tolerances=tolerances)

@@ -1,0 +1,196 @@
+r"""The leader's outer loop: max_θ∈Θ J(θ, ν*(θ)) with ν*(θ) the MFE for θ (SPEC §4, §6).
+
+Three methods share one line search and one stopping rule:
+
+* ``pgd`` — projected gradient ascent with the total gradient by implicit differentiation of
+  the soft MFE (:func:`smfe.solvers.sensitivity.implicit_gradient`);
+* ``fd-pgd`` — the black-box variant: the gradient by central finite differences of J along
+  a basis of Θ's affine hull, each evaluation re-solving the MFE (only population responses
+  are observed);
+* ``leader-pi`` — when Θ is a product of simplices (a leader that is itself an MDP with a
+  randomised stationary policy): conservative policy iteration — move towards the greedy
+  policy of the leader's Q-values (the gradient components per state) with a line search.
+
+Steps are accepted by the Armijo rule :math:`J(\theta^+) \ge J(\theta) + 10^{-4}\nabla J^\top
+(\theta^+ - \theta)`. Stop when the projected-gradient norm
+:math:`\|\theta - \mathrm{Proj}_\Theta(\theta + \nabla J)\|_\infty` is below ``tol``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+from numpy.typing import NDArray
+
+from smfe.errors import FormulationError
+from smfe.game.compiled import CompiledGame
+from smfe.game.model import Response
+from smfe.solvers import sensitivity
+from smfe.solvers.mfe import MFESolution, solve_mfe
+from smfe.solvers.options import LeaderOptions, MFEOptions
+from smfe.solvers.projection import project
+from smfe.solvers.status import TerminationCondition
+
+FloatArray = NDArray[np.float64]
+ARMIJO = 1e-4
+
+
+@dataclass
+class LeaderRun:
+    """The outcome of an outer loop: final θ, its MFE, and the histories."""
+
+    theta: FloatArray
+    mfe: MFESolution
+    objective: float
+    gradient: FloatArray
+    stationarity: float
+    iterations: int
+    termination: TerminationCondition
+    history: dict[str, list[float]] = field(default_factory=dict)
+    mfe_solves: int = 0
+
+
+def _affine_basis(cg: CompiledGame) -> FloatArray:
+    dec = cg.game.decision
+    if dec.A_eq is None:
+        return np.eye(dec.dim)
+    return np.asarray(scipy.linalg.null_space(dec.A_eq))
+
+
+def fd_gradient(
+    cg: CompiledGame, theta: FloatArray, sol: MFESolution, opts: MFEOptions, h: float
+) -> tuple[FloatArray, int]:
+    """Central differences of J(θ, ν*(θ)) along a basis of Θ's affine hull; one-sided at bounds."""
+    dec = cg.game.decision
+    basis = _affine_basis(cg)
+    tight = MFEOptions.from_dict({**opts.__dict__, "tol": min(opts.tol, 1e-12)})
+    grad = np.zeros(dec.dim)
+    solves = 0
+
+    def J(th: FloatArray) -> float:
+        nonlocal solves
+        solves += 1
+        s = solve_mfe(cg, th, tight, warm=sol)
+        return cg.objective(th, s.nu)
+
+    J0: float | None = None
+    for i in range(basis.shape[1]):
+        e = basis[:, i]
+        up_ok = dec.violation(theta + h * e) <= 1e-12
+        dn_ok = dec.violation(theta - h * e) <= 1e-12
+        if up_ok and dn_ok:
+            slope = (J(theta + h * e) - J(theta - h * e)) / (2 * h)
+        elif up_ok or dn_ok:
+            if J0 is None:
+                J0 = J(theta)
+            slope = (J(theta + h * e) - J0) / h if up_ok else (J0 - J(theta - h * e)) / h
+        else:
+            slope = 0.0
+        grad += slope * e
+    return grad, solves
+
+
+def total_gradient(
+    cg: CompiledGame, theta: FloatArray, nu: FloatArray, V: FloatArray | None,
+    opts: MFEOptions | None = None, h: float = 1e-5,
+) -> FloatArray:
+    """∇_θ J(θ, ν*(θ)): implicit differentiation for soft responses, else finite differences."""
+    g = cg.game
+    if g.tau > 0.0 and g.response == Response.SOFT and V is not None:
+        return sensitivity.implicit_gradient(cg, theta, V, nu)
+    opts = opts or MFEOptions()
+    sol = solve_mfe(cg, theta, opts)
+    return fd_gradient(cg, theta, sol, opts, h)[0]
+
+
+def stationarity(cg: CompiledGame, theta: FloatArray, grad: FloatArray) -> float:
+    return float(np.abs(theta - project(cg.game.decision, theta + grad)).max(initial=0.0))
+
+
+def run_leader(
+    cg: CompiledGame,
+    method: str,
+    opts: LeaderOptions,
+    theta0: FloatArray | None = None,
+    progress: Callable[[int, float, float], None] | None = None,
+) -> LeaderRun:
+    """Run the outer loop ``method`` in {"pgd", "fd-pgd", "leader-pi"} (module docstring)."""
+    g = cg.game
+    dec = g.decision
+    if method == "pgd":
+        sensitivity.require_soft(cg, "method 'pgd' (implicit gradient)")
+    blocks = dec.simplex_blocks()
+    if method == "leader-pi" and blocks is None:
+        raise FormulationError("method 'leader-pi' needs Θ to be a product of simplices (a leader MDP policy)")
+    t0 = time.perf_counter()
+    theta = np.array(g.start() if theta0 is None else theta0, dtype=np.float64)
+    mfe_opts = opts.mfe
+    sol = solve_mfe(cg, theta, mfe_opts)
+    solves = 1
+    J = cg.objective(theta, sol.nu)
+
+    def gradient(th: FloatArray, s: MFESolution) -> FloatArray:
+        nonlocal solves
+        if method == "pgd" or (method == "leader-pi" and g.response == Response.SOFT and g.tau > 0):
+            return sensitivity.implicit_gradient(cg, th, s.value, s.nu)
+        gr, k = fd_gradient(cg, th, s, mfe_opts, opts.fd_step)
+        solves += k
+        return gr
+
+    grad = gradient(theta, sol)
+    hist: dict[str, list[float]] = {"objective": [J], "stationarity": [], "step": [], "mfe_residual": [sol.residual]}
+    step = opts.step
+    term = TerminationCondition.ITERATION_LIMIT
+    it = 0
+    while True:
+        pg = stationarity(cg, theta, grad)
+        hist["stationarity"].append(pg)
+        if progress is not None:
+            progress(it, J, pg)
+        if sol.termination != TerminationCondition.CONVERGED:
+            term = TerminationCondition.NUMERICAL_ERROR
+            break
+        if pg <= opts.tol:
+            term = TerminationCondition.CONVERGED
+            break
+        if it >= opts.max_iter:
+            break
+        if time.perf_counter() - t0 > opts.time_limit:
+            term = TerminationCondition.TIME_LIMIT
+            break
+        it += 1
+        if method == "leader-pi":
+            assert blocks is not None
+            target = np.zeros_like(theta)
+            for b in blocks:
+                target[b[int(np.argmax(grad[b]))]] = 1.0
+            direction = target - theta
+            s = 1.0
+        else:
+            direction = None
+            s = step
+        accepted = False
+        while s > 1e-12:
+            cand = theta + s * direction if direction is not None else project(dec, theta + s * grad)
+            sol_c = solve_mfe(cg, cand, mfe_opts, warm=sol)
+            solves += 1
+            J_c = cg.objective(cand, sol_c.nu)
+            if sol_c.termination == TerminationCondition.CONVERGED and J_c >= J + ARMIJO * float(grad @ (cand - theta)):
+                accepted = True
+                break
+            s *= 0.5
+        if not accepted:
+            term = TerminationCondition.STALLED
+            break
+        hist["step"].append(s)
+        if direction is None:
+            step = min(2.0 * s, 1e6)
+        theta, sol, J = cand, sol_c, J_c
+        hist["objective"].append(J)
+        hist["mfe_residual"].append(sol.residual)
+        grad = gradient(theta, sol)
+    return LeaderRun(theta, sol, J, grad, hist["stationarity"][-1], it, term, hist, solves)

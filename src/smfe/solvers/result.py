@@ -1,0 +1,158 @@
+"""One ``Result`` type for every method (SPEC §6), values in game terms.
+
+Arrays are per follower type: ``policy[k]`` and ``nu[k]`` have shape (S_k, A_k) for
+stationary games and (T, S_k, A_k) for finite-horizon games (zero on masked pairs);
+``value[k]`` is (S_k,) or (T+1, S_k); ``mu[k]`` is (S_k,) or (T, S_k).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from smfe.certify.certificate import Certificate, Tolerances, certify_point
+from smfe.game.compiled import CompiledGame
+from smfe.solvers.mfe import MFESolution
+from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The answer of one method on one game, with its independent certificate."""
+
+    method: str
+    status: Status
+    optimality: Optimality
+    objective: float
+    theta: FloatArray
+    policy: tuple[FloatArray, ...]
+    nu: tuple[FloatArray, ...]
+    value: tuple[FloatArray, ...]
+    mu: tuple[FloatArray, ...]
+    certificate: Certificate | None
+    iterations: int
+    timings: dict[str, float] = field(default_factory=dict)
+    history: dict[str, list[float]] = field(default_factory=dict)
+    message: str = ""
+    log: str = ""
+    game: str = ""
+
+    @property
+    def success(self) -> bool:
+        return self.status.ok
+
+    def summary(self) -> str:
+        lines = [
+            f"game {self.game!r} · method {self.method}",
+            f"status        {self.status}   leader optimality: {self.optimality.value}",
+            f"objective J   {self.objective:.10g}",
+            f"theta         {np.array2string(self.theta, precision=6, max_line_width=90)}",
+            f"iterations    {self.iterations}   time {self.timings.get('total', float('nan')):.3f} s",
+        ]
+        if self.message:
+            lines.append(f"message       {self.message}")
+        if self.certificate is not None:
+            lines.append(str(self.certificate))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Result(method={self.method!r}, status={self.status}, objective={self.objective:.6g})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of everything in the result."""
+        cert = None
+        if self.certificate is not None:
+            c = self.certificate
+            cert = {
+                "residuals": c.residuals, "tolerances": c.tolerances, "passed": c.passed,
+                "failed": list(c.failed), "notes": list(c.notes), "unique_mfe": c.unique_mfe,
+                "extra": c.extra,
+            }
+        return {
+            "format": "smfe-result", "version": 1, "game": self.game, "method": self.method,
+            "status": {"termination": self.status.termination.value, "solution": self.status.solution.value},
+            "optimality": self.optimality.value, "objective": self.objective,
+            "theta": self.theta.tolist(),
+            "policy": [a.tolist() for a in self.policy], "nu": [a.tolist() for a in self.nu],
+            "value": [a.tolist() for a in self.value], "mu": [a.tolist() for a in self.mu],
+            "certificate": cert, "iterations": self.iterations, "timings": self.timings,
+            "history": self.history, "message": self.message, "log": self.log,
+        }
+
+    def to_json(self, path: str | None = None) -> str:
+        text = json.dumps(self.to_dict(), indent=1)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        return text
+
+
+def finalise_status(
+    termination: TerminationCondition, certificate: Certificate | None
+) -> SolutionStatus:
+    """``optimal`` only when the method converged *and* the certificate passed."""
+    if certificate is None:
+        return SolutionStatus.UNKNOWN
+    if termination == TerminationCondition.CONVERGED and certificate.passed:
+        return SolutionStatus.OPTIMAL
+    feasible_keys = ("consistency", "policy", "leader_feasibility")
+    if all(certificate.residuals.get(k, 0.0) <= certificate.tolerances.get(k, 0.0) for k in feasible_keys):
+        return SolutionStatus.FEASIBLE
+    return SolutionStatus.INFEASIBLE
+
+
+def build_result(
+    cg: CompiledGame,
+    method: str,
+    sol: MFESolution,
+    *,
+    termination: TerminationCondition,
+    iterations: int,
+    leader_gradient: FloatArray | None,
+    leader_optimised: bool,
+    timings: dict[str, float],
+    history: dict[str, list[float]],
+    tolerances: Tolerances | None = None,
+    message: str = "",
+) -> Result:
+    """Certify the flat solution, map it to per-type arrays and set the two-axis status."""
+    cert = certify_point(
+        cg, sol.theta, sol.nu, sol.policy, sol.value, leader_gradient=leader_gradient, tolerances=tolerances
+    )
+    solution = finalise_status(termination, cert)
+    g = cg.game
+    if solution != SolutionStatus.OPTIMAL:
+        optimality = Optimality.NONE
+    elif g.n_theta == 0:
+        optimality = Optimality.GLOBAL
+    elif leader_optimised and "leader_stationarity" in cert.residuals:
+        optimality = Optimality.LOCAL
+    else:
+        optimality = Optimality.NONE
+    squeeze = (lambda a: a[0]) if not g.finite else (lambda a: a)
+    notes = [message] if message else []
+    if g.n_theta and not leader_optimised:
+        notes.append("θ was fixed: the leader problem was not optimised")
+    return Result(
+        method=method,
+        status=Status(termination, solution),
+        optimality=optimality,
+        objective=cg.objective(sol.theta, sol.nu),
+        theta=np.array(sol.theta),
+        policy=tuple(squeeze(a) for a in cg.to_types(sol.policy)),
+        nu=tuple(squeeze(a) for a in cg.to_types(sol.nu)),
+        value=tuple(squeeze(a) for a in cg.states_to_types(sol.value)),
+        mu=tuple(squeeze(a) for a in cg.states_to_types(sol.mu)),
+        certificate=cert,
+        iterations=iterations,
+        timings=timings,
+        history=history,
+        message="; ".join(notes),
+        game=g.name,
+    )
