@@ -146,6 +146,7 @@ def run_leader(
     step = opts.step
     term = TerminationCondition.ITERATION_LIMIT
     it = 0
+    stalls = 0
     while True:
         pg = stationarity(cg, theta, grad)
         hist["stationarity"].append(pg)
@@ -189,6 +190,12 @@ def run_leader(
         hist["step"].append(s)
         if direction is None:
             step = min(2.0 * s, 1e6)
+        # progress below floating-point resolution of J cannot be certified: count it as a stall
+        flat = J_c - J <= 1e-15 * max(1.0, abs(J))
+        stalls = stalls + 1 if flat else 0
+        if stalls >= 5:
+            term = TerminationCondition.STALLED
+            break
         theta, sol, J = cand, sol_c, J_c
         hist["objective"].append(J)
         hist["mfe_residual"].append(sol.residual)

@@ -14,8 +14,10 @@ equilibrium system (:mod:`smfe.solvers.sensitivity`) once the residual is small.
 
 from __future__ import annotations
 
+import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import replace as replace_game
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,10 +85,59 @@ def evaluate_point(
 def solve_mfe(
     cg: CompiledGame, theta: FloatArray, options: MFEOptions | None = None, warm: MFESolution | None = None
 ) -> MFESolution:
-    """Find the MFE for ``theta`` to ``options.tol`` (see the module docstring)."""
+    """Find the MFE for ``theta`` to ``options.tol`` (see the module docstring).
+
+    Soft responses that the plain iteration does not settle within ``continuation_after``
+    iterations (stiff, small-τ games) are solved by continuation in τ: a sequence
+    τ_0 > τ_1 > ... > τ, each stage Newton-polished and warm-starting the next, the ratio
+    between stages shrinking whenever a stage fails.
+    """
     opts = options or MFEOptions()
     t0 = time.perf_counter()
     theta = np.asarray(theta, dtype=np.float64)
+    soft = not cg.game.exact and cg.game.response == Response.SOFT
+    if not soft or not opts.continuation or opts.max_iter <= opts.continuation_after:
+        return _iterate(cg, theta, opts, warm, t0)
+    first = _iterate(cg, theta, replace(opts, max_iter=opts.continuation_after), warm, t0)
+    if first.termination == TerminationCondition.CONVERGED:
+        return first
+    cont = _continuation(cg, theta, opts, t0)
+    best = cont if cont.residual < first.residual else first
+    return replace(best, iterations=first.iterations + cont.iterations)
+
+
+def _continuation(cg: CompiledGame, theta: FloatArray, opts: MFEOptions, t0: float) -> MFESolution:
+    target = cg.game.tau
+    nu0, _ = flow(cg, cg.transition(theta), uniform_policy(cg))
+    spread = float(np.ptp(cg.reward(theta, nu0)))  # reward scale: where the softmax is smooth
+    tau = max(target, min(1e3 * target, max(spread, 1.0)))
+    ratio = 0.3
+    warm: MFESolution | None = None
+    done_tau = tau
+    iterations = 0
+    stage_opts = replace(opts, tol=max(opts.tol, 1e-8), newton_from=np.inf, max_iter=opts.continuation_after)
+    while True:
+        stage = copy.copy(cg)
+        stage.game = replace_game(cg.game, tau=tau)
+        sol = _iterate(stage, theta, stage_opts if tau > target else replace(stage_opts, tol=opts.tol), warm, t0)
+        iterations += sol.iterations
+        if time.perf_counter() - t0 > opts.time_limit:
+            return replace(sol, iterations=iterations, termination=TerminationCondition.TIME_LIMIT)
+        if sol.termination == TerminationCondition.CONVERGED:
+            if tau == target:
+                return replace(sol, iterations=iterations)
+            warm, done_tau = sol, tau
+            tau = max(target, tau * ratio)
+        else:
+            if warm is None or ratio > 0.97:
+                return replace(sol, iterations=iterations, termination=TerminationCondition.STALLED)
+            ratio = float(np.sqrt(ratio))
+            tau = max(target, done_tau * ratio)
+
+
+def _iterate(
+    cg: CompiledGame, theta: FloatArray, opts: MFEOptions, warm: MFESolution | None, t0: float
+) -> MFESolution:
     P = cg.transition(theta)
     exact = cg.game.exact
     soft = not exact and cg.game.response == Response.SOFT
@@ -98,7 +149,7 @@ def solve_mfe(
         V = None
     alpha = 1.0 if averaging == Averaging.ADAPTIVE else opts.damping
     history: list[float] = []
-    newton_tries = 0
+    newton_gate = opts.newton_from
     newton_steps = 0
     term = TerminationCondition.ITERATION_LIMIT
     n = 0
@@ -116,8 +167,8 @@ def solve_mfe(
             term = TerminationCondition.TIME_LIMIT
             break
         n += 1
-        if soft and opts.newton and res <= opts.newton_from and size <= opts.newton_max_size and newton_tries < 3:
-            newton_tries += 1
+        if soft and opts.newton and res <= newton_gate and size <= opts.newton_max_size:
+            newton_gate = 0.1 * res  # next attempt only after the fixed point gained a digit
             u = sensitivity.state_vector(cg, V, nu)
             try:
                 u, _, k = sensitivity.newton(cg, theta, u, tol=0.1 * opts.tol)
@@ -131,7 +182,7 @@ def solve_mfe(
         if averaging == Averaging.FICTITIOUS:
             alpha = 1.0 / (n + 1)
         elif averaging == Averaging.ADAPTIVE and len(history) > 1:
-            alpha = max(alpha * 0.5, 1e-3) if res > history[-2] else min(1.0, alpha * 1.25)
+            alpha = max(alpha * 0.5, 1e-6) if res > history[-2] else min(1.0, alpha * 1.1)
         nu = (1.0 - alpha) * nu + alpha * nu_br
     if exact:
         mu = cg.seg_sum(nu)

@@ -41,7 +41,9 @@ class MFEOptions(_Options):
 
     ``tol`` bounds the consistency residual ‖ν − flow(response(ν))‖₁ (summed over types and
     steps). ``newton`` polishes a soft MFE with Newton's method on the equilibrium system once
-    the residual is below ``newton_from`` (systems up to ``newton_max_size`` unknowns).
+    the residual is below ``newton_from`` (systems up to ``newton_max_size`` unknowns). With
+    ``continuation``, a soft MFE not found in ``continuation_after`` iterations is traced
+    from a larger τ down to the game's τ.
     """
 
     tol: float = 1e-10
@@ -50,8 +52,10 @@ class MFEOptions(_Options):
     averaging: Averaging = Averaging.ADAPTIVE
     damping: float = 0.5
     newton: bool = True
-    newton_from: float = 1e-3
+    newton_from: float = 0.1
     newton_max_size: int = 60_000
+    continuation: bool = True
+    continuation_after: int = 300
 
     def __post_init__(self) -> None:
         _positive("tol", self.tol)
