@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import smfe  # noqa: E402
+import smfe
 
 
 @pytest.fixture(params=smfe.catalogue())

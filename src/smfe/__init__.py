@@ -5,7 +5,7 @@ The public API: :class:`Game` (an instance), :func:`make_instance` / :func:`cata
 :func:`certify` (an independent certificate) and :func:`agree` (cross-method agreement).
 """
 
-from smfe.certify import AgreeTolerances, Agreement, Certificate, Tolerances, agree, certify
+from smfe.certify import Agreement, AgreeTolerances, Certificate, Tolerances, agree, certify
 from smfe.errors import (
     FormulationError,
     InstanceError,

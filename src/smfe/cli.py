@@ -44,7 +44,9 @@ def _load(spec: str, overrides: dict[str, Any]) -> Any:
     if overrides:
         raise SystemExit("smfe: --set applies to catalogue instances only")
     if not Path(spec).exists():
-        raise SystemExit(f"smfe: {spec!r} is neither a file nor a catalogue name ({', '.join(catalogue())})")
+        raise SystemExit(
+            f"smfe: {spec!r} is neither a file nor a catalogue name ({', '.join(catalogue())})"
+        )
     return load_game(spec)
 
 
@@ -56,9 +58,14 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     game = _load(args.game, _overrides(args.set))
     options = json.loads(args.options) if args.options else None
     theta = json.loads(args.theta) if args.theta else None
-    print(f"smfe: solving {game.name!r} ({game.n_state_actions} state-action pairs, "
-          f"{len(game.types)} types, {game.n_theta} leader decisions)", file=sys.stderr)
-    bar = tqdm(desc="leader iterations", unit="it", disable=args.quiet, file=sys.stderr, leave=False)
+    print(
+        f"smfe: solving {game.name!r} ({game.n_state_actions} state-action pairs, "
+        f"{len(game.types)} types, {game.n_theta} leader decisions)",
+        file=sys.stderr,
+    )
+    bar = tqdm(
+        desc="leader iterations", unit="it", disable=args.quiet, file=sys.stderr, leave=False
+    )
 
     def progress(it: int, J: float, pg: float) -> None:
         bar.update(1)
@@ -95,14 +102,26 @@ def _cmd_instance(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="smfe", description="Stackelberg mean-field equilibria, certified.")
+    p = argparse.ArgumentParser(
+        prog="smfe", description="Stackelberg mean-field equilibria, certified."
+    )
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("solve", help="solve a game (JSON file or catalogue name)")
     s.add_argument("game", help="path to a game JSON file, or a catalogue name")
-    s.add_argument("--method", default=None, help="mfe | pgd | fd-pgd | leader-pi | sample-mfe (default: by game)")
+    s.add_argument(
+        "--method",
+        default=None,
+        help="mfe | pgd | fd-pgd | leader-pi | sample-mfe (default: by game)",
+    )
     s.add_argument("--options", default=None, help="method options as JSON, e.g. '{\"tol\": 1e-8}'")
-    s.add_argument("--theta", default=None, help="leader decision as a JSON list (fixed for mfe; start otherwise)")
-    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="catalogue override")
+    s.add_argument(
+        "--theta",
+        default=None,
+        help="leader decision as a JSON list (fixed for mfe; start otherwise)",
+    )
+    s.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="catalogue override"
+    )
     s.add_argument("--out", default=None, help="write the result as JSON here")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=_cmd_solve)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -24,7 +26,9 @@ def test_mfe_share_and_value_match_the_closed_form(theta: float, tau: float) -> 
     r = smfe.solve(g, "mfe", theta=[theta])
     assert r.status.ok
     u0, u1, b = 1.0, 0.5, 1.0
-    p = brentq(lambda p: p - 1 / (1 + np.exp(-(u0 + theta - b * p - u1) / tau)), 0.0, 1.0, xtol=1e-15)
+    p = brentq(
+        lambda p: p - 1 / (1 + np.exp(-(u0 + theta - b * p - u1) / tau)), 0.0, 1.0, xtol=1e-15
+    )
     assert abs(_share(r) - p) < MFE_TOL
     f = np.array([u0 + theta - b * p, u1])
     V = tau * np.log(np.exp(f / tau).sum()) / (1 - 0.8)
@@ -49,7 +53,12 @@ def test_soft_mfe_tends_to_the_exact_mfe_as_tau_vanishes() -> None:
         r = smfe.solve(smfe.make_instance("two-state", tau=tau), "mfe", theta=[0.2])
         assert r.status.ok
         errors.append(abs(_share(r) - p_exact))
-    assert all(b < a for a, b in zip(errors, errors[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(errors))
     assert errors[-1] < 1e-3
-    exact = smfe.solve(smfe.make_instance("two-state", tau=0.0), "mfe", {"max_iter": 20000, "tol": 1e-6}, theta=[0.2])
+    exact = smfe.solve(
+        smfe.make_instance("two-state", tau=0.0),
+        "mfe",
+        {"max_iter": 20000, "tol": 1e-6},
+        theta=[0.2],
+    )
     assert abs(_share(exact) - p_exact) < 1e-3

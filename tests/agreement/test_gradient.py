@@ -30,7 +30,11 @@ def test_implicit_gradient_matches_finite_differences(case: str) -> None:
     rng = np.random.default_rng(7)
     theta = g.start()
     if g.decision.simplex_blocks() is None:
-        theta = np.clip(theta + 0.1 * rng.standard_normal(g.n_theta), g.decision.lower + 0.05, g.decision.upper - 0.05)
+        theta = np.clip(
+            theta + 0.1 * rng.standard_normal(g.n_theta),
+            g.decision.lower + 0.05,
+            g.decision.upper - 0.05,
+        )
     opts = MFEOptions(tol=1e-13)
     sol = solve_mfe(cg, theta, opts)
     implicit = implicit_gradient(cg, theta, sol.value, sol.nu)

@@ -15,7 +15,9 @@ def test_sample_based_learner_matches_the_model_based_mfe() -> None:
     errs = []
     for n in (250, 4000):
         learned = smfe.solve(g, "sample-mfe", {"samples_per_pair": n, "seed": 3})
-        errs.append(sum(float(np.abs(a - b).sum()) for a, b in zip(learned.nu, exact.nu, strict=True)))
+        errs.append(
+            sum(float(np.abs(a - b).sum()) for a, b in zip(learned.nu, exact.nu, strict=True))
+        )
         # honest status: never optimal unless its certificate passes on the true model
         assert learned.status.ok == learned.certificate.passed
     assert errs[1] < SAMPLE_NU_TOL

@@ -10,7 +10,9 @@ import pytest
 from smfe.cli import main
 
 
-def test_solve_catalogue_instance_writes_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_solve_catalogue_instance_writes_result(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "r.json"
     assert main(["solve", "two-state", "--quiet", "--out", str(out)]) == 0
     data = json.loads(out.read_text())

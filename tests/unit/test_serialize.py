@@ -35,8 +35,13 @@ def test_finite_horizon_and_infinite_bounds_round_trip() -> None:
     assert again.horizon == g.horizon
 
 
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=5),
-                  elements=st.floats(allow_nan=False, allow_infinity=False, width=64)))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=4, max_side=5),
+        elements=st.floats(allow_nan=False, allow_infinity=False, width=64),
+    )
+)
 def test_array_codec_is_lossless(a: np.ndarray) -> None:
     back = decode_array(json.loads(json.dumps(encode_array(a))), "a")
     assert back.shape == a.shape

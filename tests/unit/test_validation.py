@@ -25,7 +25,10 @@ def _type(**kw: Any) -> FollowerType:
 
 def _game(**kw: Any) -> Game:
     args: dict[str, Any] = dict(
-        types=(_type(),), horizon=Stationary(0.9), tau=0.1, decision=Decision(lower=[0.0], upper=[1.0])
+        types=(_type(),),
+        horizon=Stationary(0.9),
+        tau=0.1,
+        decision=Decision(lower=[0.0], upper=[1.0]),
     )
     args.update(kw)
     return Game(**args)
@@ -102,9 +105,9 @@ def test_stationary_gamma_range(gamma: float) -> None:
 
 
 def test_finite_horizon_checks() -> None:
-    with pytest.raises(InstanceError, match="horizon.T"):
+    with pytest.raises(InstanceError, match=r"horizon\.T"):
         FiniteHorizon(0)
-    with pytest.raises(InstanceError, match="horizon.gamma"):
+    with pytest.raises(InstanceError, match=r"horizon\.gamma"):
         FiniteHorizon(3, 1.2)
     with pytest.raises(InstanceError, match="init"):
         _game(horizon=FiniteHorizon(3))
@@ -131,7 +134,7 @@ def test_decision_checks() -> None:
     with pytest.raises(InstanceError) as err:
         Decision(lower=[0.0, 2.0], upper=[1.0, 1.0])
     assert err.value.field == "decision.lower" and err.value.index == 1
-    with pytest.raises(InstanceError, match="decision.start"):
+    with pytest.raises(InstanceError, match=r"decision\.start"):
         Decision(lower=[0.0], upper=[1.0], start=[2.0])
     with pytest.raises(InstanceError, match="together"):
         Decision(lower=[0.0], upper=[1.0], A_eq=[[1.0]])
@@ -147,7 +150,10 @@ def test_theta_dependent_transitions_must_stay_stochastic_on_the_decision_set() 
     Pj = np.zeros((2, 2, 2))
     Pj[0, 0, 0] = 1.0
     with pytest.raises(InstanceError) as err:
-        _game(types=(_type(transition_theta=(Pj,)),), decision=Decision(lower=[0.0], upper=[1.0], start=[0.0]))
+        _game(
+            types=(_type(transition_theta=(Pj,)),),
+            decision=Decision(lower=[0.0], upper=[1.0], start=[0.0]),
+        )
     assert "types[t].transition" in err.value.field
 
 

@@ -69,5 +69,10 @@ def agree(results: Sequence[Result], tol: AgreeTolerances | float | None = None)
             d = differences(results[i], results[j], t.mass)
             key = (f"{i}:{results[i].method}", f"{j}:{results[j].method}")
             diffs[key] = d
-            ok &= d["objective"] <= t.objective and d["theta"] <= t.theta and d["nu"] <= t.nu and d["policy"] <= t.policy
+            ok &= (
+                d["objective"] <= t.objective
+                and d["theta"] <= t.theta
+                and d["nu"] <= t.nu
+                and d["policy"] <= t.policy
+            )
     return Agreement(ok, diffs, t)

@@ -76,7 +76,10 @@ def unique_mfe(game: Game) -> tuple[bool | None, str]:
     )
     aligned = all(
         t.exposure_theta is None
-        and (t.exposure is None or (t.aggregate is not None and np.array_equal(t.exposure, -t.aggregate)))
+        and (
+            t.exposure is None
+            or (t.aggregate is not None and np.array_equal(t.exposure, -t.aggregate))
+        )
         for t in game.types
     )
     monotone = not coupled or (aligned and all(p.monotone for p in game.prices))
@@ -84,7 +87,11 @@ def unique_mfe(game: Game) -> tuple[bool | None, str]:
         return None, "no uniqueness condition checked holds"
     if game.finite:
         return True, "soft response with monotone (or no) coupling: the MFE is unique"
-    return None, "soft response with monotone (or no) coupling: unique if the chains are ergodic (not checked)"
+    return (
+        None,
+        "soft response with monotone (or no) coupling: unique if the chains are ergodic "
+        "(not checked)",
+    )
 
 
 def certify_point(
@@ -113,7 +120,10 @@ def certify_point(
         res["exploitability"] = exploitability(cg, theta, nu, pi, g.tau)[0]
         if g.tau > 0:
             extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
-            notes.append("exploitability is measured in the entropy-regularised game (the soft response's own criterion)")
+            notes.append(
+                "exploitability is measured in the entropy-regularised game "
+                "(the soft response's own criterion)"
+            )
     else:
         extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
         notes.append("Boltzmann response: exploitability is reported, not required to vanish")
@@ -133,7 +143,9 @@ def certify_point(
     return Certificate(res, tols, not failed, failed, tuple(notes), uniq, extra)
 
 
-def certify(game: Game, result: Result, tolerances: Tolerances | None = None, leader: bool = True) -> Certificate:
+def certify(
+    game: Game, result: Result, tolerances: Tolerances | None = None, leader: bool = True
+) -> Certificate:
     """Certify ``result`` for ``game`` from scratch (see the module docstring).
 
     ``leader=True`` also checks first-order stationarity of θ (needs the total gradient: by

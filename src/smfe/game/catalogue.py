@@ -58,18 +58,33 @@ def two_state(
     agg[0, :, 0] = 1.0
     exposure = -agg
     t = FollowerType(
-        name="all", share=1.0, mask=np.ones((2, 2), bool), reward=reward, transition=trans,
-        reward_theta=reward_theta, aggregate=agg, exposure=exposure, leader_weight=agg,
+        name="all",
+        share=1.0,
+        mask=np.ones((2, 2), bool),
+        reward=reward,
+        transition=trans,
+        reward_theta=reward_theta,
+        aggregate=agg,
+        exposure=exposure,
+        leader_weight=agg,
     )
     objective = LeaderObjective(
-        constant=-target * target, y_linear=np.array([2.0 * target]), y_quadratic=np.array([[-2.0]]),
+        constant=-target * target,
+        y_linear=np.array([2.0 * target]),
+        y_quadratic=np.array([[-2.0]]),
         y_names=("share in state 0",),
     )
     return Game(
-        types=(t,), horizon=Stationary(gamma), tau=tau,
-        decision=Decision(lower=[-bound], upper=[bound], start=[0.0], names=("subsidy",)),
-        objective=objective, prices=(Price(0.0, congestion, 0.0, "congestion"),),
-        name="two-state", description="closed-form S-MFE: steer the population share to a target",
+        types=(t,),
+        horizon=Stationary(gamma),
+        tau=tau,
+        decision=Decision(
+            lower=np.array([-bound]), upper=np.array([bound]), start=np.zeros(1), names=("subsidy",)
+        ),
+        objective=objective,
+        prices=(Price(0.0, congestion, 0.0, "congestion"),),
+        name="two-state",
+        description="closed-form S-MFE: steer the population share to a target",
     )
 
 
@@ -105,12 +120,19 @@ def garnet(
     types in zone m) raises a price :math:`c\,z_m` paid by everyone in the zone — a monotone
     coupling, so with τ > 0 the soft MFE is unique for every toll. The leader sets a toll
     :math:`\theta_m \in [0, \bar\theta]` per zone and maximises toll revenue plus
-    ``welfare_weight`` × expected follower reward minus ``balance_weight``/2 × Σ_m (z_m − 1/n_zones)²,
+    ``welfare_weight`` × expected follower reward minus
+    ``balance_weight``/2 × Σ_m (z_m − 1/n_zones)²,
     i.e. it balances the load across zones. ``horizon=T`` makes it a finite-horizon game
     from a uniform initial distribution.
     """
     rng = np.random.default_rng(seed)
-    if n_states < 1 or n_actions < 1 or not 1 <= branching <= n_states or n_types < 1 or n_zones < 1:
+    if (
+        n_states < 1
+        or n_actions < 1
+        or not 1 <= branching <= n_states
+        or n_types < 1
+        or n_zones < 1
+    ):
         raise InstanceError("garnet", "sizes must be positive and branching <= n_states")
     zone = np.arange(n_states) % n_zones
     rng.shuffle(zone)
@@ -122,7 +144,10 @@ def garnet(
     for k in range(n_types):
         rows = np.repeat(np.arange(n_states * n_actions), branching)
         cols = np.concatenate(
-            [rng.choice(n_states, size=branching, replace=False) for _ in range(n_states * n_actions)]
+            [
+                rng.choice(n_states, size=branching, replace=False)
+                for _ in range(n_states * n_actions)
+            ]
         )
         probs = rng.dirichlet(np.ones(branching), size=n_states * n_actions).ravel()
         P = sp.csr_array((probs, (rows, cols)), shape=(n_states * n_actions, n_states))
@@ -130,8 +155,14 @@ def garnet(
         lw = np.concatenate([Z, reward[None]], axis=0)  # zone loads, then follower reward
         types.append(
             FollowerType(
-                name=f"type{k}", share=float(shares[k]), mask=np.ones((n_states, n_actions), bool),
-                reward=reward, transition=P, reward_theta=-Z, aggregate=Z, exposure=-Z,
+                name=f"type{k}",
+                share=float(shares[k]),
+                mask=np.ones((n_states, n_actions), bool),
+                reward=reward,
+                transition=P,
+                reward_theta=-Z,
+                aggregate=Z,
+                exposure=-Z,
                 leader_weight=lw,
                 init=np.full(n_states, 1.0 / n_states) if horizon is not None else None,
             )
@@ -146,20 +177,33 @@ def garnet(
     y_quad[:n_zones, :n_zones] = -balance_weight * np.eye(n_zones)
     steps = 1 if horizon is None else horizon
     objective = LeaderObjective(
-        constant=-0.5 * balance_weight * steps / n_zones, theta_y=theta_y, y_linear=y_lin,
+        constant=-0.5 * balance_weight * steps / n_zones,
+        theta_y=theta_y,
+        y_linear=y_lin,
         y_quadratic=y_quad,
         y_names=(*(f"zone {m} load" for m in range(n_zones)), "follower reward"),
     )
-    hz: Stationary | FiniteHorizon = Stationary(gamma) if horizon is None else FiniteHorizon(horizon, gamma)
+    hz: Stationary | FiniteHorizon = (
+        Stationary(gamma) if horizon is None else FiniteHorizon(horizon, gamma)
+    )
     return Game(
-        types=tuple(types), horizon=hz, tau=tau,
+        types=tuple(types),
+        horizon=hz,
+        tau=tau,
         decision=Decision(
-            lower=np.zeros(n_zones), upper=np.full(n_zones, toll_max), start=np.full(n_zones, 0.5 * toll_max),
+            lower=np.zeros(n_zones),
+            upper=np.full(n_zones, toll_max),
+            start=np.full(n_zones, 0.5 * toll_max),
             names=tuple(f"toll{m}" for m in range(n_zones)),
         ),
-        objective=objective, prices=tuple(Price(0.0, congestion, 0.0, f"zone{m}") for m in range(n_zones)),
-        response=Response(response), name="garnet",
-        description=f"Garnet S={n_states} A={n_actions} b={branching} K={n_types} zones={n_zones} seed={seed}",
+        objective=objective,
+        prices=tuple(Price(0.0, congestion, 0.0, f"zone{m}") for m in range(n_zones)),
+        response=Response(response),
+        name="garnet",
+        description=(
+            f"Garnet S={n_states} A={n_actions} b={branching} K={n_types} zones={n_zones} "
+            f"seed={seed}"
+        ),
     )
 
 
@@ -190,20 +234,36 @@ def congestion(
     init = np.zeros(n)
     init[0] = 1.0
     t = FollowerType(
-        name="walkers", share=1.0, mask=np.ones((n, 3), bool), reward=appeal - move_cost,
-        transition=trans, reward_theta=-site, aggregate=site, exposure=-site, leader_weight=site,
+        name="walkers",
+        share=1.0,
+        mask=np.ones((n, 3), bool),
+        reward=appeal - move_cost,
+        transition=trans,
+        reward_theta=-site,
+        aggregate=site,
+        exposure=-site,
+        leader_weight=site,
         init=init,
     )
     objective = LeaderObjective(
-        theta_quadratic=-toll_cost * np.eye(n), y_quadratic=-2.0 * np.eye(n),
+        theta_quadratic=-toll_cost * np.eye(n),
+        y_quadratic=-2.0 * np.eye(n),
         y_names=tuple(f"site {s}" for s in range(n)),
     )
     return Game(
-        types=(t,), horizon=FiniteHorizon(T, 1.0), tau=tau,
-        decision=Decision(lower=np.zeros(n), upper=np.full(n, toll_max), start=np.zeros(n),
-                          names=tuple(f"toll{s}" for s in range(n))),
-        objective=objective, prices=tuple(Price(0.0, congestion, 0.0, f"site{s}") for s in range(n)),
-        name="congestion", description="finite-horizon ring congestion with site tolls",
+        types=(t,),
+        horizon=FiniteHorizon(T, 1.0),
+        tau=tau,
+        decision=Decision(
+            lower=np.zeros(n),
+            upper=np.full(n, toll_max),
+            start=np.zeros(n),
+            names=tuple(f"toll{s}" for s in range(n)),
+        ),
+        objective=objective,
+        prices=tuple(Price(0.0, congestion, 0.0, f"site{s}") for s in range(n)),
+        name="congestion",
+        description="finite-horizon ring congestion with site tolls",
     )
 
 
@@ -245,20 +305,34 @@ def leader_mdp(
     load = np.zeros((S, S, A))
     load[np.arange(S), np.arange(S), :] = 1.0
     t = FollowerType(
-        name="followers", share=1.0, mask=np.ones((S, A), bool), reward=np.zeros((S, A)),
-        transition=sp.csr_array((S * A, S)), transition_theta=tuple(trans_theta),
-        reward_theta=reward_theta, aggregate=load, exposure=-load, leader_weight_theta=lwt,
+        name="followers",
+        share=1.0,
+        mask=np.ones((S, A), bool),
+        reward=np.zeros((S, A)),
+        transition=sp.csr_array((S * A, S)),
+        transition_theta=tuple(trans_theta),
+        reward_theta=reward_theta,
+        aggregate=load,
+        exposure=-load,
+        leader_weight_theta=lwt,
     )
-    A_eq = np.kron(np.eye(S), np.ones((1, B)))
+    A_eq = np.kron(np.eye(S), np.ones((1, B))).astype(np.float64)
     return Game(
-        types=(t,), horizon=Stationary(gamma), tau=tau,
+        types=(t,),
+        horizon=Stationary(gamma),
+        tau=tau,
         decision=Decision(
-            lower=np.zeros(d), upper=np.ones(d), A_eq=A_eq, b_eq=np.ones(S),
-            start=np.full(d, 1.0 / B), names=tuple(f"θ(b{b}|x{x})" for x in range(S) for b in range(B)),
+            lower=np.zeros(d),
+            upper=np.ones(d),
+            A_eq=A_eq,
+            b_eq=np.ones(S),
+            start=np.full(d, 1.0 / B),
+            names=tuple(f"θ(b{b}|x{x})" for x in range(S) for b in range(B)),
         ),
         objective=LeaderObjective(y_linear=np.ones(1), y_names=("leader reward",)),
         prices=tuple(Price(0.0, congestion, 0.0, f"load{x}") for x in range(S)),
-        name="leader-mdp", description="leader is an MDP with a randomised stationary policy",
+        name="leader-mdp",
+        description="leader is an MDP with a randomised stationary policy",
     )
 
 

@@ -52,7 +52,10 @@ class CompiledGame:
         sa_sizes = [int(k.size) for k in keep]
         sa_off = np.concatenate([[0], np.cumsum(sa_sizes)]).astype(np.int64)
         sa_state = np.concatenate(
-            [k // t.n_actions + state_off[i] for i, (k, t) in enumerate(zip(keep, g.types, strict=True))]
+            [
+                k // t.n_actions + state_off[i]
+                for i, (k, t) in enumerate(zip(keep, g.types, strict=True))
+            ]
         ).astype(np.int64)
         sa_action = np.concatenate(
             [k % t.n_actions for k, t in zip(keep, g.types, strict=True)]
@@ -75,13 +78,17 @@ class CompiledGame:
         self.share = share
         w_sa = share[sa_type]
         self.r0 = np.concatenate([t.reward.ravel()[k] for t, k in zip(g.types, keep, strict=True)])
-        P0 = sp.block_diag([t.transition[k] for t, k in zip(g.types, keep, strict=True)], format="csr")
+        P0 = sp.block_diag(
+            [t.transition[k] for t, k in zip(g.types, keep, strict=True)], format="csr"
+        )
         self.P0 = sp.csr_array(P0)
         d, M, ny = g.n_theta, g.n_prices, g.n_leader_aggregates
         Pj = []
         for j in range(d):
             blocks = [
-                t.transition_theta[j][k] if t.transition_theta else sp.csr_array((k.size, t.n_states))
+                t.transition_theta[j][k]
+                if t.transition_theta
+                else sp.csr_array((k.size, t.n_states))
                 for t, k in zip(g.types, keep, strict=True)
             ]
             Pj.append(sp.csr_array(sp.block_diag(blocks, format="csr")))
@@ -91,12 +98,19 @@ class CompiledGame:
         self.G = sp.csr_array(_stack_rows([t.aggregate for t in g.types], M, sa_sizes, keep) @ Wd)
         self.E0 = _stack_rows([t.exposure for t in g.types], M, sa_sizes, keep)
         self.Eth = _stack_rows([t.exposure_theta for t in g.types], M * d, sa_sizes, keep)
-        self.H0 = sp.csr_array(_stack_rows([t.leader_weight for t in g.types], ny, sa_sizes, keep) @ Wd)
-        self.Hth = sp.csr_array(_stack_rows([t.leader_weight_theta for t in g.types], ny * d, sa_sizes, keep) @ Wd)
+        self.H0 = sp.csr_array(
+            _stack_rows([t.leader_weight for t in g.types], ny, sa_sizes, keep) @ Wd
+        )
+        self.Hth = sp.csr_array(
+            _stack_rows([t.leader_weight_theta for t in g.types], ny * d, sa_sizes, keep) @ Wd
+        )
         prices = g.prices
         self.p_coef = np.array([[p.intercept, p.slope, p.curvature] for p in prices]).reshape(M, 3)
         mu0 = np.concatenate(
-            [t.init if t.init is not None else np.full(t.n_states, 1.0 / t.n_states) for t in g.types]
+            [
+                t.init if t.init is not None else np.full(t.n_states, 1.0 / t.n_states)
+                for t in g.types
+            ]
         )
         self.mu0 = mu0
 
@@ -149,7 +163,10 @@ class CompiledGame:
                 P = P + float(th) * Pj
         P = sp.csr_array(P)
         if P.data.size and P.data.min() < -1e-12:
-            raise InstanceError("theta", "P(θ) has a negative probability: θ is outside the set where transitions are valid")
+            raise InstanceError(
+                "theta",
+                "P(θ) has a negative probability: θ is outside the set where transitions are valid",
+            )
         return P
 
     def price(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -184,7 +201,9 @@ class CompiledGame:
         d = self.game.n_theta
         J = sp.csr_array(self.R.T)
         if self.Eth.nnz and p.size:
-            J = J + sp.csr_array(self.Eth.T @ sp.kron(sp.csr_array(p.reshape(-1, 1)), sp.eye_array(d)))
+            J = J + sp.csr_array(
+                self.Eth.T @ sp.kron(sp.csr_array(p.reshape(-1, 1)), sp.eye_array(d))
+            )
         return sp.csr_array(J)
 
     def leader_matrix(self, theta: FloatArray) -> sp.csr_array:
@@ -218,7 +237,9 @@ class CompiledGame:
                 J += float((theta @ o.theta_y @ y.T).sum())
         return J
 
-    def objective_gradients(self, theta: FloatArray, nu: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def objective_gradients(
+        self, theta: FloatArray, nu: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """Partial derivatives (∂J/∂θ (d,), ∂J/∂ν (T, N_SA)) at fixed (θ, ν)."""
         o = self.game.objective
         d = self.game.n_theta
@@ -259,7 +280,9 @@ class CompiledGame:
 
     def states_to_types(self, flat: FloatArray) -> list[FloatArray]:
         """(..., N_S) -> per type (..., S)."""
-        return [flat[..., self.state_off[i] : self.state_off[i + 1]].copy() for i in range(self.n_types)]
+        return [
+            flat[..., self.state_off[i] : self.state_off[i + 1]].copy() for i in range(self.n_types)
+        ]
 
     def from_types(self, arrays: list[FloatArray], field: str) -> FloatArray:
         """Per type (..., S, A) -> (..., N_SA); mass on masked pairs is an error."""
@@ -269,7 +292,10 @@ class CompiledGame:
         for i, (a, t) in enumerate(zip(arrays, self.game.types, strict=True)):
             a = np.asarray(a, dtype=np.float64)
             if a.shape[-2:] != (t.n_states, t.n_actions):
-                raise InstanceError(f"{field}[{i}]", f"has shape {a.shape}, expected (..., {t.n_states}, {t.n_actions})")
+                raise InstanceError(
+                    f"{field}[{i}]",
+                    f"has shape {a.shape}, expected (..., {t.n_states}, {t.n_actions})",
+                )
             flat = a.reshape(*a.shape[:-2], -1)
             masked = np.delete(flat, self.keep[i], axis=-1)
             if masked.size and np.abs(masked).max() > 1e-12:

@@ -63,7 +63,9 @@ class Stationary:
     def __post_init__(self) -> None:
         g = float(self.gamma)
         if not np.isfinite(g) or not 0.0 <= g < 1.0:
-            raise InstanceError("horizon.gamma", f"must lie in [0, 1) for a stationary game, got {g}")
+            raise InstanceError(
+                "horizon.gamma", f"must lie in [0, 1) for a stationary game, got {g}"
+            )
         object.__setattr__(self, "gamma", g)
 
     @property
@@ -152,9 +154,11 @@ class FollowerType:
             raise InstanceError(f"{f}.mask", f"must be a non-empty (S, A) array, got {mask0.shape}")
         S, A = mask0.shape
         mask = checks.bool_array(mask0, f"{f}.mask", (S, A))
-        empty = ~mask.any(axis=1)
+        empty = ~np.asarray(mask.any(axis=1))
         if empty.any():
-            raise InstanceError(f"{f}.mask", "state has no allowed action", checks.first_index(empty))
+            raise InstanceError(
+                f"{f}.mask", "state has no allowed action", checks.first_index(empty)
+            )
         object.__setattr__(self, "mask", mask)
         object.__setattr__(self, "reward", checks.float_array(self.reward, f"{f}.reward", (S, A)))
         P = checks.transition_matrix(self.transition, f"{f}.transition", S, A)
@@ -171,7 +175,9 @@ class FollowerType:
             if v is not None:
                 a = checks.float_array(v, f"{f}.{name}")
                 if a.ndim != 3 or a.shape[1:] != (S, A):
-                    raise InstanceError(f"{f}.{name}", f"has shape {a.shape}, expected (n, {S}, {A})")
+                    raise InstanceError(
+                        f"{f}.{name}", f"has shape {a.shape}, expected (n, {S}, {A})"
+                    )
                 object.__setattr__(self, name, a)
         for name in ("exposure_theta", "leader_weight_theta"):
             v = getattr(self, name)
@@ -223,7 +229,9 @@ class Decision:
         bad = lo > up
         if bad.any():
             i = checks.first_index(bad)
-            raise InstanceError("decision.lower", f"exceeds decision.upper ({lo[bad][0]} > {up[bad][0]})", i)
+            raise InstanceError(
+                "decision.lower", f"exceeds decision.upper ({lo[bad][0]} > {up[bad][0]})", i
+            )
         object.__setattr__(self, "lower", checks.frozen(lo))
         object.__setattr__(self, "upper", checks.frozen(up))
         for A, b in (("A_eq", "b_eq"), ("A_ub", "b_ub")):
@@ -231,7 +239,9 @@ class Decision:
             if (Av is None) != (bv is None):
                 raise InstanceError(f"decision.{A}", f"{A} and {b} must be given together")
             if Av is not None:
-                Am = checks.float_array(np.atleast_2d(np.asarray(Av, dtype=np.float64)), f"decision.{A}")
+                Am = checks.float_array(
+                    np.atleast_2d(np.asarray(Av, dtype=np.float64)), f"decision.{A}"
+                )
                 if Am.shape[1] != d:
                     raise InstanceError(f"decision.{A}", f"has {Am.shape[1]} columns, expected {d}")
                 bm = checks.float_array(np.ravel(bv), f"decision.{b}", (Am.shape[0],))
@@ -244,7 +254,9 @@ class Decision:
             s = checks.float_array(np.ravel(self.start), "decision.start", (d,))
             viol = self.violation(s)
             if viol > 1e-9:
-                raise InstanceError("decision.start", f"is not in the decision set (violation {viol:.3g})")
+                raise InstanceError(
+                    "decision.start", f"is not in the decision set (violation {viol:.3g})"
+                )
             object.__setattr__(self, "start", s)
 
     @property
@@ -253,7 +265,11 @@ class Decision:
 
     def violation(self, theta: FloatArray) -> float:
         """Largest violation of any constraint of Θ at ``theta`` (0 inside Θ)."""
-        v = [0.0, float(np.max(self.lower - theta, initial=0.0)), float(np.max(theta - self.upper, initial=0.0))]
+        v = [
+            0.0,
+            float(np.max(self.lower - theta, initial=0.0)),
+            float(np.max(theta - self.upper, initial=0.0)),
+        ]
         if self.A_eq is not None and self.b_eq is not None:
             v.append(float(np.max(np.abs(self.A_eq @ theta - self.b_eq), initial=0.0)))
         if self.A_ub is not None and self.b_ub is not None:
@@ -276,7 +292,6 @@ class Decision:
         if not np.all(A.sum(axis=0) == 1.0):
             return None
         return [np.flatnonzero(row).astype(np.int64) for row in A]
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,7 +338,9 @@ class Game:
         object.__setattr__(self, "types", types)
         object.__setattr__(self, "prices", tuple(self.prices))
         if not isinstance(self.horizon, Stationary | FiniteHorizon):
-            raise InstanceError("horizon", f"must be Stationary or FiniteHorizon, got {self.horizon!r}")
+            raise InstanceError(
+                "horizon", f"must be Stationary or FiniteHorizon, got {self.horizon!r}"
+            )
         tau = float(self.tau)
         if not np.isfinite(tau) or tau < 0.0:
             raise InstanceError("tau", f"must be a finite number >= 0, got {tau}")
@@ -406,7 +423,9 @@ class Game:
             if (t.exposure is not None or t.exposure_theta is not None) and M == 0:
                 raise InstanceError(f"{f}.exposure", "given but the game has no prices")
             if self.finite and t.init is None:
-                raise InstanceError(f"{f}.init", "a finite-horizon game needs an initial distribution")
+                raise InstanceError(
+                    f"{f}.init", "a finite-horizon game needs an initial distribution"
+                )
         o = self.objective
         shapes = {
             "theta_linear": (d,),
@@ -426,11 +445,7 @@ class Game:
             return
         dec = self.decision
         theta0 = self.start()
-        N = (
-            scipy.linalg.null_space(dec.A_eq)
-            if dec.A_eq is not None
-            else np.eye(dec.dim)
-        )
+        N = scipy.linalg.null_space(dec.A_eq) if dec.A_eq is not None else np.eye(dec.dim)
         for t in self.types:
             if not t.transition_theta:
                 continue
@@ -439,7 +454,9 @@ class Game:
                 (float(th) * Pj for th, Pj in zip(theta0, t.transition_theta, strict=True)),
                 start=sp.csr_array(t.transition.shape),
             )
-            checks.check_stochastic_rows(sp.csr_array(P), t.mask, f"{f} at decision.start", t.n_actions)
+            checks.check_stochastic_rows(
+                sp.csr_array(P), t.mask, f"{f} at decision.start", t.n_actions
+            )
             rows = np.flatnonzero(t.mask.ravel())
             grad = np.column_stack(
                 [np.asarray(Pj[rows].sum(axis=1)).ravel() for Pj in t.transition_theta]

@@ -29,8 +29,13 @@ from smfe.game.model import (
 FORMAT = "smfe-game"
 VERSION = 1
 _TYPE_ARRAYS = (
-    "reward_theta", "aggregate", "exposure", "exposure_theta", "leader_weight",
-    "leader_weight_theta", "init",
+    "reward_theta",
+    "aggregate",
+    "exposure",
+    "exposure_theta",
+    "leader_weight",
+    "leader_weight_theta",
+    "init",
 )
 _OBJ_ARRAYS = ("theta_linear", "theta_quadratic", "y_linear", "y_quadratic", "theta_y")
 
@@ -41,7 +46,11 @@ def encode_array(a: Any) -> dict[str, Any]:
         coo = sp.coo_array(a)
         flat = np.ravel_multi_index((coo.row, coo.col), coo.shape)
         order = np.argsort(flat)
-        return {"shape": list(coo.shape), "index": flat[order].tolist(), "data": coo.data[order].tolist()}
+        return {
+            "shape": list(coo.shape),
+            "index": flat[order].tolist(),
+            "data": coo.data[order].tolist(),
+        }
     arr = np.asarray(a, dtype=np.float64)
     nz = np.flatnonzero(arr)
     if nz.size * 3 <= arr.size:
@@ -87,7 +96,11 @@ def game_to_dict(game: Game) -> dict[str, Any]:
         else {"kind": "finite", "T": h.T, "gamma": h.gamma}
     )
     dec = game.decision
-    decision: dict[str, Any] = {"lower": _bounds(dec.lower), "upper": _bounds(dec.upper), "names": list(dec.names)}
+    decision: dict[str, Any] = {
+        "lower": _bounds(dec.lower),
+        "upper": _bounds(dec.upper),
+        "names": list(dec.names),
+    }
     for k in ("A_eq", "b_eq", "A_ub", "b_ub", "start"):
         v = getattr(dec, k)
         decision[k] = None if v is None else encode_array(v)
@@ -99,8 +112,11 @@ def game_to_dict(game: Game) -> dict[str, Any]:
     types = []
     for t in game.types:
         td: dict[str, Any] = {
-            "name": t.name, "share": t.share, "mask": encode_array(t.mask.astype(np.float64)),
-            "reward": encode_array(t.reward), "transition": encode_array(t.transition),
+            "name": t.name,
+            "share": t.share,
+            "mask": encode_array(t.mask.astype(np.float64)),
+            "reward": encode_array(t.reward),
+            "transition": encode_array(t.transition),
             "transition_theta": [encode_array(m) for m in t.transition_theta],
         }
         for k in _TYPE_ARRAYS:
@@ -108,13 +124,20 @@ def game_to_dict(game: Game) -> dict[str, Any]:
             td[k] = None if v is None else encode_array(v)
         types.append(td)
     return {
-        "format": FORMAT, "version": VERSION, "name": game.name, "description": game.description,
-        "horizon": horizon, "tau": game.tau, "response": game.response.value,
+        "format": FORMAT,
+        "version": VERSION,
+        "name": game.name,
+        "description": game.description,
+        "horizon": horizon,
+        "tau": game.tau,
+        "response": game.response.value,
         "prices": [
             {"name": p.name, "intercept": p.intercept, "slope": p.slope, "curvature": p.curvature}
             for p in game.prices
         ],
-        "decision": decision, "objective": objective, "types": types,
+        "decision": decision,
+        "objective": objective,
+        "types": types,
     }
 
 
@@ -129,7 +152,9 @@ def game_from_dict(d: dict[str, Any]) -> Game:
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise InstanceError("format", f"not an smfe game file (format must be {FORMAT!r})")
     if d.get("version") != VERSION:
-        raise InstanceError("version", f"unsupported version {d.get('version')!r}; this smfe reads {VERSION}")
+        raise InstanceError(
+            "version", f"unsupported version {d.get('version')!r}; this smfe reads {VERSION}"
+        )
     h = _get(d, "horizon", "")
     kind = _get(h, "kind", "horizon")
     horizon: Stationary | FiniteHorizon
@@ -145,16 +170,26 @@ def game_from_dict(d: dict[str, Any]) -> Game:
         v = obj.get(k)
         return None if v is None else decode_array(v, f"{field}.{k}")
 
-    lower = np.array([-np.inf if x is None else x for x in _get(dd, "lower", "decision")], dtype=np.float64)
-    upper = np.array([np.inf if x is None else x for x in _get(dd, "upper", "decision")], dtype=np.float64)
+    lower = np.array(
+        [-np.inf if x is None else x for x in _get(dd, "lower", "decision")], dtype=np.float64
+    )
+    upper = np.array(
+        [np.inf if x is None else x for x in _get(dd, "upper", "decision")], dtype=np.float64
+    )
     decision = Decision(
-        lower=lower, upper=upper, A_eq=opt(dd, "A_eq", "decision"), b_eq=opt(dd, "b_eq", "decision"),
-        A_ub=opt(dd, "A_ub", "decision"), b_ub=opt(dd, "b_ub", "decision"),
-        start=opt(dd, "start", "decision"), names=tuple(dd.get("names", ())),
+        lower=lower,
+        upper=upper,
+        A_eq=opt(dd, "A_eq", "decision"),
+        b_eq=opt(dd, "b_eq", "decision"),
+        A_ub=opt(dd, "A_ub", "decision"),
+        b_ub=opt(dd, "b_ub", "decision"),
+        start=opt(dd, "start", "decision"),
+        names=tuple(dd.get("names", ())),
     )
     od = _get(d, "objective", "")
     objective = LeaderObjective(
-        constant=od.get("constant", 0.0), y_names=tuple(od.get("y_names", ())),
+        constant=od.get("constant", 0.0),
+        y_names=tuple(od.get("y_names", ())),
         **{k: opt(od, k, "objective") for k in _OBJ_ARRAYS},
     )
     types = []
@@ -162,24 +197,34 @@ def game_from_dict(d: dict[str, Any]) -> Game:
         f = f"types[{i}]"
         types.append(
             FollowerType(
-                name=_get(td, "name", f), share=_get(td, "share", f),
+                name=_get(td, "name", f),
+                share=_get(td, "share", f),
                 mask=decode_array(_get(td, "mask", f), f"{f}.mask").astype(bool),
                 reward=decode_array(_get(td, "reward", f), f"{f}.reward"),
                 transition=_decode_sparse(_get(td, "transition", f), f"{f}.transition"),
                 transition_theta=tuple(
-                    _decode_sparse(m, f"{f}.transition_theta[{j}]") for j, m in enumerate(td.get("transition_theta", []))
+                    _decode_sparse(m, f"{f}.transition_theta[{j}]")
+                    for j, m in enumerate(td.get("transition_theta", []))
                 ),
                 **{k: opt(td, k, f) for k in _TYPE_ARRAYS},
             )
         )
     prices = tuple(
-        Price(p.get("intercept", 0.0), p.get("slope", 0.0), p.get("curvature", 0.0), p.get("name", ""))
+        Price(
+            p.get("intercept", 0.0), p.get("slope", 0.0), p.get("curvature", 0.0), p.get("name", "")
+        )
         for p in d.get("prices", [])
     )
     return Game(
-        types=tuple(types), horizon=horizon, tau=_get(d, "tau", ""), decision=decision,
-        objective=objective, prices=prices, response=Response(d.get("response", "soft")),
-        name=d.get("name", "game"), description=d.get("description", ""),
+        types=tuple(types),
+        horizon=horizon,
+        tau=_get(d, "tau", ""),
+        decision=decision,
+        objective=objective,
+        prices=prices,
+        response=Response(d.get("response", "soft")),
+        name=d.get("name", "game"),
+        description=d.get("description", ""),
     )
 
 

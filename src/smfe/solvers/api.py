@@ -94,21 +94,38 @@ def solve(
             sopts = _options(SampleOptions, options)
             sol = solve_mfe_sampled(cg, th, sopts)
             term = TerminationCondition.CONVERGED if sol.residual <= 1e-8 else sol.termination
-            msg = f"learned from {sopts.samples_per_pair} simulated transitions per state-action pair"
+            msg = (
+                f"learned from {sopts.samples_per_pair} simulated transitions per state-action pair"
+            )
         solve_time = time.perf_counter() - t0
         result = build_result(
-            cg, method, sol, termination=term, iterations=sol.iterations, leader_gradient=None,
-            leader_optimised=False, timings={"solve": solve_time}, history={"mfe_residual": sol.history},
-            tolerances=tolerances, message=msg,
+            cg,
+            method,
+            sol,
+            termination=term,
+            iterations=sol.iterations,
+            leader_gradient=None,
+            leader_optimised=False,
+            timings={"solve": solve_time},
+            history={"mfe_residual": sol.history},
+            tolerances=tolerances,
+            message=msg,
         )
     else:
         lopts = _options(LeaderOptions, options)
         run = run_leader(cg, method, lopts, th, progress)
         solve_time = time.perf_counter() - t0
         result = build_result(
-            cg, method, run.mfe, termination=run.termination, iterations=run.iterations,
-            leader_gradient=run.gradient, leader_optimised=True,
-            timings={"solve": solve_time}, history=run.history, tolerances=tolerances,
+            cg,
+            method,
+            run.mfe,
+            termination=run.termination,
+            iterations=run.iterations,
+            leader_gradient=run.gradient,
+            leader_optimised=True,
+            timings={"solve": solve_time},
+            history=run.history,
+            tolerances=tolerances,
             message=f"{run.mfe_solves} MFE solves",
         )
     result.timings["certify"] = time.perf_counter() - t0 - solve_time
@@ -123,4 +140,6 @@ def _options(cls: Any, options: Any) -> Any:
         return options
     if isinstance(options, dict):
         return cls.from_dict(options)
-    raise InstanceError("options", f"expected {cls.__name__} or a dict, got {type(options).__name__}")
+    raise InstanceError(
+        "options", f"expected {cls.__name__} or a dict, got {type(options).__name__}"
+    )

@@ -49,7 +49,9 @@ def stationary_states(
     return _cesaro(cg, sp.csr_array(M), cg.mu0 if mu_start is None else mu_start)
 
 
-def _cesaro(cg: CompiledGame, M: sp.csr_array, mu: FloatArray, tol: float = 1e-13, max_iter: int = 200_000) -> FloatArray:
+def _cesaro(
+    cg: CompiledGame, M: sp.csr_array, mu: FloatArray, tol: float = 1e-13, max_iter: int = 200_000
+) -> FloatArray:
     """Average of μ M^n over n (the Cesàro limit), until it stops changing."""
     MT = sp.csr_array(M.T)
     avg = mu.copy()

@@ -95,8 +95,12 @@ def fd_gradient(
 
 
 def total_gradient(
-    cg: CompiledGame, theta: FloatArray, nu: FloatArray, V: FloatArray | None,
-    opts: MFEOptions | None = None, h: float = 1e-5,
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    V: FloatArray | None,
+    opts: MFEOptions | None = None,
+    h: float = 1e-5,
 ) -> FloatArray:
     """∇_θ J(θ, ν*(θ)): implicit differentiation for soft responses, else finite differences."""
     g = cg.game
@@ -125,7 +129,9 @@ def run_leader(
         sensitivity.require_soft(cg, "method 'pgd' (implicit gradient)")
     blocks = dec.simplex_blocks()
     if method == "leader-pi" and blocks is None:
-        raise FormulationError("method 'leader-pi' needs Θ to be a product of simplices (a leader MDP policy)")
+        raise FormulationError(
+            "method 'leader-pi' needs Θ to be a product of simplices (a leader MDP policy)"
+        )
     t0 = time.perf_counter()
     theta = np.array(g.start() if theta0 is None else theta0, dtype=np.float64)
     mfe_opts = opts.mfe
@@ -142,7 +148,12 @@ def run_leader(
         return gr
 
     grad = gradient(theta, sol)
-    hist: dict[str, list[float]] = {"objective": [J], "stationarity": [], "step": [], "mfe_residual": [sol.residual]}
+    hist: dict[str, list[float]] = {
+        "objective": [J],
+        "stationarity": [],
+        "step": [],
+        "mfe_residual": [sol.residual],
+    }
     step = opts.step
     term = TerminationCondition.ITERATION_LIMIT
     it = 0
@@ -176,11 +187,15 @@ def run_leader(
             s = step
         accepted = False
         while s > 1e-12:
-            cand = theta + s * direction if direction is not None else project(dec, theta + s * grad)
+            cand = (
+                theta + s * direction if direction is not None else project(dec, theta + s * grad)
+            )
             sol_c = solve_mfe(cg, cand, mfe_opts, warm=sol)
             solves += 1
             J_c = cg.objective(cand, sol_c.nu)
-            if sol_c.termination == TerminationCondition.CONVERGED and J_c >= J + ARMIJO * float(grad @ (cand - theta)):
+            if sol_c.termination == TerminationCondition.CONVERGED and J_c >= J + ARMIJO * float(
+                grad @ (cand - theta)
+            ):
                 accepted = True
                 break
             s *= 0.5

@@ -83,7 +83,10 @@ def evaluate_point(
 
 
 def solve_mfe(
-    cg: CompiledGame, theta: FloatArray, options: MFEOptions | None = None, warm: MFESolution | None = None
+    cg: CompiledGame,
+    theta: FloatArray,
+    options: MFEOptions | None = None,
+    warm: MFESolution | None = None,
 ) -> MFESolution:
     """Find the MFE for ``theta`` to ``options.tol`` (see the module docstring).
 
@@ -115,11 +118,19 @@ def _continuation(cg: CompiledGame, theta: FloatArray, opts: MFEOptions, t0: flo
     warm: MFESolution | None = None
     done_tau = tau
     iterations = 0
-    stage_opts = replace(opts, tol=max(opts.tol, 1e-8), newton_from=np.inf, max_iter=opts.continuation_after)
+    stage_opts = replace(
+        opts, tol=max(opts.tol, 1e-8), newton_from=np.inf, max_iter=opts.continuation_after
+    )
     while True:
         stage = copy.copy(cg)
         stage.game = replace_game(cg.game, tau=tau)
-        sol = _iterate(stage, theta, stage_opts if tau > target else replace(stage_opts, tol=opts.tol), warm, t0)
+        sol = _iterate(
+            stage,
+            theta,
+            stage_opts if tau > target else replace(stage_opts, tol=opts.tol),
+            warm,
+            t0,
+        )
         iterations += sol.iterations
         if time.perf_counter() - t0 > opts.time_limit:
             return replace(sol, iterations=iterations, termination=TerminationCondition.TIME_LIMIT)
@@ -141,7 +152,9 @@ def _iterate(
     P = cg.transition(theta)
     exact = cg.game.exact
     soft = not exact and cg.game.response == Response.SOFT
-    averaging = Averaging.FICTITIOUS if exact and opts.averaging == Averaging.ADAPTIVE else opts.averaging
+    averaging = (
+        Averaging.FICTITIOUS if exact and opts.averaging == Averaging.ADAPTIVE else opts.averaging
+    )
     if warm is not None:
         nu, V = warm.nu.copy(), warm.value
     else:
@@ -155,7 +168,7 @@ def _iterate(
     n = 0
     size = sensitivity.layout(cg).size
     while True:
-        resp, nu_br, mu_br, res = evaluate_point(cg, theta, nu, V)
+        resp, nu_br, _, res = evaluate_point(cg, theta, nu, V)
         V = resp.value
         history.append(res)
         if res <= opts.tol:
@@ -191,8 +204,17 @@ def _iterate(
         pi = resp.policy
         mu = cg.seg_sum(nu)
     return MFESolution(
-        theta=theta, nu=nu, policy=pi, value=resp.value, q=resp.q, mu=mu, residual=res,
-        iterations=n, termination=term, history=history, newton_steps=newton_steps,
+        theta=theta,
+        nu=nu,
+        policy=pi,
+        value=resp.value,
+        q=resp.q,
+        mu=mu,
+        residual=res,
+        iterations=n,
+        termination=term,
+        history=history,
+        newton_steps=newton_steps,
     )
 
 

@@ -63,7 +63,9 @@ def _project_qp(decision: Decision, v: FloatArray) -> FloatArray:
     lp.col_cost_ = -v
     lp.col_lower_ = np.where(np.isfinite(decision.lower), decision.lower, -highspy.kHighsInf)
     lp.col_upper_ = np.where(np.isfinite(decision.upper), decision.upper, highspy.kHighsInf)
-    lp.row_lower_ = np.where(np.isfinite(np.concatenate(lo)), np.concatenate(lo), -highspy.kHighsInf)
+    lp.row_lower_ = np.where(
+        np.isfinite(np.concatenate(lo)), np.concatenate(lo), -highspy.kHighsInf
+    )
     lp.row_upper_ = np.concatenate(up)
     Acsc = A.T.copy()  # column-wise storage of A
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

@@ -58,7 +58,13 @@ def greedy(cg: CompiledGame, q: FloatArray) -> tuple[FloatArray, FloatArray]:
     best = q >= mq - TIE_TOL * np.maximum(1.0, np.abs(mq))
     c = np.cumsum(best, axis=-1)
     starts = cg.state_sa_ptr[:-1]
-    before = np.concatenate([np.zeros((*c.shape[:-1], 1), dtype=c.dtype), c[..., starts[1:] - 1]], axis=-1) if c.shape[-1] else c
+    before = (
+        np.concatenate(
+            [np.zeros((*c.shape[:-1], 1), dtype=c.dtype), c[..., starts[1:] - 1]], axis=-1
+        )
+        if c.shape[-1]
+        else c
+    )
     base = before[..., cg.sa_state]
     pi = (best & (c - base == 1)).astype(np.float64)
     return m, pi
@@ -77,7 +83,11 @@ def entropy_term(pi: FloatArray, tau: float) -> FloatArray:
 
 
 def evaluate(
-    cg: CompiledGame, P: sp.csr_array, pi: FloatArray, reward: FloatArray, V0: FloatArray | None = None
+    cg: CompiledGame,
+    P: sp.csr_array,
+    pi: FloatArray,
+    reward: FloatArray,
+    V0: FloatArray | None = None,
 ) -> FloatArray:
     """V^π solving (I - γ Π P) V = Π r for a stationary policy π (N_SA,) and reward (N_SA,)."""
     Pi = policy_matrix(cg, pi)
@@ -89,8 +99,14 @@ def evaluate(
 
 
 def _stationary(
-    cg: CompiledGame, r: FloatArray, P: sp.csr_array, tau: float, soft: bool, V0: FloatArray | None,
-    tol: float, max_iter: int,
+    cg: CompiledGame,
+    r: FloatArray,
+    P: sp.csr_array,
+    tau: float,
+    soft: bool,
+    V0: FloatArray | None,
+    tol: float,
+    max_iter: int,
 ) -> tuple[FloatArray, FloatArray, FloatArray, int]:
     V = np.zeros(cg.n_s) if V0 is None else V0.copy()
     if cg.gamma == 0.0:
@@ -127,7 +143,9 @@ def respond(
     kind = "exact" if tau == 0.0 else g.response.value
     soft = kind == Response.SOFT.value
     if not g.finite:
-        V, pi, q, it = _stationary(cg, reward[0], P, tau, soft, None if V0 is None else V0[0], tol, max_iter)
+        V, pi, q, it = _stationary(
+            cg, reward[0], P, tau, soft, None if V0 is None else V0[0], tol, max_iter
+        )
         if kind == Response.BOLTZMANN.value:
             _, pi = soft_max(cg, q, tau)
         return FollowerResponse(pi[None, :], V[None, :], q[None, :], it)

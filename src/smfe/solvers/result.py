@@ -53,7 +53,8 @@ class Result:
             f"status        {self.status}   leader optimality: {self.optimality.value}",
             f"objective J   {self.objective:.10g}",
             f"theta         {np.array2string(self.theta, precision=6, max_line_width=90)}",
-            f"iterations    {self.iterations}   time {self.timings.get('total', float('nan')):.3f} s",
+            f"iterations    {self.iterations}   "
+            f"time {self.timings.get('total', float('nan')):.3f} s",
         ]
         if self.message:
             lines.append(f"message       {self.message}")
@@ -62,7 +63,9 @@ class Result:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"Result(method={self.method!r}, status={self.status}, objective={self.objective:.6g})"
+        return (
+            f"Result(method={self.method!r}, status={self.status}, objective={self.objective:.6g})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of everything in the result."""
@@ -70,19 +73,36 @@ class Result:
         if self.certificate is not None:
             c = self.certificate
             cert = {
-                "residuals": c.residuals, "tolerances": c.tolerances, "passed": c.passed,
-                "failed": list(c.failed), "notes": list(c.notes), "unique_mfe": c.unique_mfe,
+                "residuals": c.residuals,
+                "tolerances": c.tolerances,
+                "passed": c.passed,
+                "failed": list(c.failed),
+                "notes": list(c.notes),
+                "unique_mfe": c.unique_mfe,
                 "extra": c.extra,
             }
         return {
-            "format": "smfe-result", "version": 1, "game": self.game, "method": self.method,
-            "status": {"termination": self.status.termination.value, "solution": self.status.solution.value},
-            "optimality": self.optimality.value, "objective": self.objective,
+            "format": "smfe-result",
+            "version": 1,
+            "game": self.game,
+            "method": self.method,
+            "status": {
+                "termination": self.status.termination.value,
+                "solution": self.status.solution.value,
+            },
+            "optimality": self.optimality.value,
+            "objective": self.objective,
             "theta": self.theta.tolist(),
-            "policy": [a.tolist() for a in self.policy], "nu": [a.tolist() for a in self.nu],
-            "value": [a.tolist() for a in self.value], "mu": [a.tolist() for a in self.mu],
-            "certificate": cert, "iterations": self.iterations, "timings": self.timings,
-            "history": self.history, "message": self.message, "log": self.log,
+            "policy": [a.tolist() for a in self.policy],
+            "nu": [a.tolist() for a in self.nu],
+            "value": [a.tolist() for a in self.value],
+            "mu": [a.tolist() for a in self.mu],
+            "certificate": cert,
+            "iterations": self.iterations,
+            "timings": self.timings,
+            "history": self.history,
+            "message": self.message,
+            "log": self.log,
         }
 
     def to_json(self, path: str | None = None) -> str:
@@ -102,7 +122,10 @@ def finalise_status(
     if termination == TerminationCondition.CONVERGED and certificate.passed:
         return SolutionStatus.OPTIMAL
     feasible_keys = ("consistency", "policy", "leader_feasibility")
-    if all(certificate.residuals.get(k, 0.0) <= certificate.tolerances.get(k, 0.0) for k in feasible_keys):
+    if all(
+        certificate.residuals.get(k, 0.0) <= certificate.tolerances.get(k, 0.0)
+        for k in feasible_keys
+    ):
         return SolutionStatus.FEASIBLE
     return SolutionStatus.INFEASIBLE
 
@@ -123,7 +146,13 @@ def build_result(
 ) -> Result:
     """Certify the flat solution, map it to per-type arrays and set the two-axis status."""
     cert = certify_point(
-        cg, sol.theta, sol.nu, sol.policy, sol.value, leader_gradient=leader_gradient, tolerances=tolerances
+        cg,
+        sol.theta,
+        sol.nu,
+        sol.policy,
+        sol.value,
+        leader_gradient=leader_gradient,
+        tolerances=tolerances,
     )
     solution = finalise_status(termination, cert)
     g = cg.game

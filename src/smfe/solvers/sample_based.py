@@ -34,7 +34,7 @@ class Simulator:
         self._P = cg.transition(theta)
         self._rng = np.random.default_rng(seed)
 
-    def next_states(self, n: int) -> FloatArray:
+    def next_states(self, n: int) -> NDArray[np.int64]:
         """``n`` draws of x' for every state-action pair, shape (N_SA, n)."""
         P = self._P
         out = np.empty((self._cg.n_sa, n), dtype=np.int64)
@@ -58,7 +58,9 @@ def empirical_kernel(cg: CompiledGame, draws: NDArray[np.int64]) -> sp.csr_array
     return K
 
 
-def solve_mfe_sampled(cg: CompiledGame, theta: FloatArray, options: SampleOptions | None = None) -> MFESolution:
+def solve_mfe_sampled(
+    cg: CompiledGame, theta: FloatArray, options: SampleOptions | None = None
+) -> MFESolution:
     """The learner of the module docstring; residuals are measured on its own model \\hat P."""
     opts = options or SampleOptions()
     sim = Simulator(cg, theta, opts.seed)
@@ -79,7 +81,14 @@ def solve_mfe_sampled(cg: CompiledGame, theta: FloatArray, options: SampleOption
     assert resp is not None
     resp = respond(cg, sim.observed_rewards(nu), P_hat, V0=resp.value)
     return MFESolution(
-        theta=theta, nu=nu, policy=resp.policy, value=resp.value, q=resp.q, mu=cg.seg_sum(nu),
-        residual=res, iterations=opts.mfe_iterations, termination=TerminationCondition.ITERATION_LIMIT,
+        theta=theta,
+        nu=nu,
+        policy=resp.policy,
+        value=resp.value,
+        q=resp.q,
+        mu=cg.seg_sum(nu),
+        residual=res,
+        iterations=opts.mfe_iterations,
+        termination=TerminationCondition.ITERATION_LIMIT,
         history=history,
     )

@@ -90,7 +90,12 @@ class Linearisation:
 
 
 def linearise(
-    cg: CompiledGame, theta: FloatArray, u: FloatArray, *, jacobian: bool = True, theta_jacobian: bool = False
+    cg: CompiledGame,
+    theta: FloatArray,
+    u: FloatArray,
+    *,
+    jacobian: bool = True,
+    theta_jacobian: bool = False,
 ) -> Linearisation:
     """Residual and derivatives of the soft-MFE system at (θ, u) (module docstring)."""
     require_soft(cg, "the MFE Jacobian")
@@ -157,12 +162,16 @@ def linearise(
         if theta_jacobian and d:
             dq = cg.reward_theta_jacobian(theta, p)
             if cg.Pj:
-                dq = sp.csr_array(dq + gamma * sp.csr_array(np.column_stack([Pj @ Vn for Pj in cg.Pj])))
+                dq = sp.csr_array(
+                    dq + gamma * sp.csr_array(np.column_stack([Pj @ Vn for Pj in cg.Pj]))
+                )
             rowV = -(Pi @ dq)
             rownu = -(DSmJpi @ dq)
             if cg.Pj and (not finite or t > 0):
                 prev = nu[t - 1] if finite else nu[0]
-                rownu = rownu - Dpi @ S @ sp.csr_array(np.column_stack([Pj.T @ prev for Pj in cg.Pj]))
+                rownu = rownu - Dpi @ S @ sp.csr_array(
+                    np.column_stack([Pj.T @ prev for Pj in cg.Pj])
+                )
             jt_rows += [sp.csr_array(rowV), sp.csr_array(rownu), sp.csr_array((lay.M, d))]
     Ju = sp.csc_array(sp.block_array(blocks, format="csc")) if jacobian else None
     Jt = sp.csr_array(sp.vstack(jt_rows, format="csr")) if (theta_jacobian and d) else None

@@ -32,7 +32,10 @@ class TerminationCondition(StrEnum):
 
 
 class SolutionStatus(StrEnum):
-    """What the returned point is (ordered: no_solution < unknown < infeasible < feasible < optimal)."""
+    """What the returned point is.
+
+    Ordered: no_solution < unknown < infeasible < feasible < optimal.
+    """
 
     NO_SOLUTION = "no_solution"
     UNKNOWN = "unknown"
