@@ -139,6 +139,12 @@ class CompiledGame:
         return self.state_off[:-1]
 
     # -- segment reductions over the actions of each state -------------------------------------
+    @cached_property
+    def rectangular(self) -> int:
+        """A if every state has exactly A allowed actions (reshape fast path), else 0."""
+        counts = np.diff(self.state_sa_ptr)
+        return int(counts[0]) if counts.size and np.all(counts == counts[0]) else 0
+
     def seg_max(self, q: FloatArray) -> FloatArray:
         return np.maximum.reduceat(q, self.state_sa_ptr[:-1], axis=-1)
 
