@@ -52,3 +52,45 @@ def test_tiny_temperature_finite_horizon_is_stable() -> None:
     assert r.status.ok
     for p in r.policy:
         assert np.all(np.isfinite(p))
+
+
+@pytest.mark.parametrize("horizon", [None, 4])
+def test_boltzmann_response_mfe_is_certified(horizon: int | None) -> None:
+    g = smfe.make_instance(
+        "garnet", n_states=8, n_actions=3, response="boltzmann", tau=0.1, horizon=horizon
+    )
+    r = smfe.solve(g, "mfe")
+    assert r.status.ok, r.summary()
+    assert "exploitability" not in r.certificate.residuals  # reported only, for Boltzmann
+    assert r.certificate.extra["exploitability_unregularised"] >= -1e-12
+
+
+def test_boltzmann_tends_to_the_exact_response() -> None:
+    """Per state, |π_Boltzmann − greedy| ≤ 2|A| exp(−δ/τ) with δ the action gap, at fixed ν."""
+    g = smfe.make_instance("garnet", n_states=8, n_actions=3, congestion=0.0, seed=5)
+    cg = compile_game(g)
+    theta = g.start()
+    from smfe.solvers.response import greedy, respond
+
+    nu = np.zeros((1, cg.n_sa))  # no coupling: ν does not matter
+    for tau in (0.1, 0.01):
+        gb = smfe.make_instance(
+            "garnet", n_states=8, n_actions=3, congestion=0.0, seed=5, response="boltzmann", tau=tau
+        )
+        cb = compile_game(gb)
+        resp = respond(cb, cb.reward(theta, nu), cb.transition(theta))
+        _, pi_greedy = greedy(cg, resp.q[0])
+        q = resp.q[0].reshape(cg.n_s, 3)
+        srt = np.sort(q, axis=1)
+        delta = srt[:, -1] - srt[:, -2]
+        err = np.abs(resp.policy[0] - pi_greedy).reshape(cg.n_s, 3).max(axis=1)
+        assert np.all(err <= 2 * 3 * np.exp(-delta / tau) + 1e-12)
+
+
+def test_exact_response_finite_horizon_by_fictitious_play() -> None:
+    g = smfe.make_instance("congestion", tau=0.0, congestion=1.0)
+    r = smfe.solve(g, "mfe", {"max_iter": 3000, "tol": 1e-4}, theta=np.zeros(5))
+    cert = r.certificate
+    assert cert.residuals["consistency"] < 1e-10  # averaged flows stay consistent
+    assert cert.residuals["exploitability"] < 1e-2  # O(1/n) convergence of fictitious play
+    assert r.status.ok == cert.passed

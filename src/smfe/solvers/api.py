@@ -88,6 +88,8 @@ def solve(
             sol = solve_mfe(cg, th, mopts)
             term = sol.termination
             msg = f"{sol.newton_steps} Newton steps" if sol.newton_steps else ""
+            if sol.newton_failures:
+                msg += f"; {sol.newton_failures} Newton systems were singular (fixed point used)"
         else:
             if game.tau == 0.0 or game.response != Response.SOFT or game.finite:
                 raise FormulationError("sample-mfe learns a stationary soft response (τ > 0)")

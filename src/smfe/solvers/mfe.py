@@ -49,6 +49,7 @@ class MFESolution:
     termination: TerminationCondition
     history: list[float] = field(default_factory=list)
     newton_steps: int = 0
+    newton_failures: int = 0
 
 
 def uniform_policy(cg: CompiledGame) -> FloatArray:
@@ -163,6 +164,7 @@ def _iterate(
     alpha = 1.0 if averaging == Averaging.ADAPTIVE else opts.damping
     history: list[float] = []
     newton_gate = opts.newton_from
+    newton_failures = 0
     newton_steps = 0
     term = TerminationCondition.ITERATION_LIMIT
     n = 0
@@ -186,7 +188,9 @@ def _iterate(
             try:
                 u, _, k = sensitivity.newton(cg, theta, u, tol=0.1 * opts.tol)
             except SolveFailed:
+                # a singular Newton system: keep iterating the fixed point, and say so
                 k = 0
+                newton_failures += 1
             if k:
                 newton_steps += k
                 _, nu_new, _ = sensitivity.layout(cg).unpack(u)
@@ -215,6 +219,7 @@ def _iterate(
         termination=term,
         history=history,
         newton_steps=newton_steps,
+        newton_failures=newton_failures,
     )
 
 
