@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Pyomo writes ~/.pyomo unless told otherwise
+os.environ.setdefault("PYOMO_CONFIG_DIR", os.path.join(os.path.dirname(__file__), "..", ".pyomo"))
 
 import smfe
 

@@ -1,0 +1,90 @@
+"""``smfe-ipopt``: an AMPL-protocol solver executable around Ipopt 3.14 from CasADi.
+
+Usage (as Pyomo and AMPL call solvers)::
+
+    smfe-ipopt stub[.nl] [-AMPL] [option=value ...]
+    smfe-ipopt -v | --version
+
+Options are Ipopt options (``max_iter=50 tol=1e-10``), also read from the environment
+variable ``smfe_ipopt_options`` and from ``option_file_name=FILE`` (lines ``name value``).
+Writes ``stub.sol``: primal values, constraint duals (AMPL sign convention), the solve-result
+code (0 optimal, 100 acceptable, 200 infeasible, 300 diverging, 400 iteration limit, 5xx
+errors; see :mod:`smfe.ipopt.status`) and the suffixes ``ipopt_zL_out`` / ``ipopt_zU_out``.
+Warm starts: the ``.nl`` file's primal (``x``) and dual (``d``) segments and the suffixes
+``ipopt_zL_in`` / ``ipopt_zU_in`` (set ``warm_start_init_point=yes`` to use the duals).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smfe import __version__
+from smfe.ipopt.backend import IpoptRun, ipopt_version, solve_nl
+from smfe.ipopt.nlfile import prepare
+
+
+def parse_options(args: list[str], env: str | None) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    tokens = shlex.split(env) if env else []
+    for tok in [*tokens, *args]:
+        if "=" not in tok:
+            continue
+        k, v = tok.split("=", 1)
+        opts[k.strip()] = v.strip().strip('"')
+    path = opts.pop("option_file_name", None)
+    if path:
+        for line in Path(path).read_text().splitlines():
+            parts = line.split("#", 1)[0].split(None, 1)
+            if len(parts) == 2:
+                opts.setdefault(parts[0], parts[1].strip())
+    return opts
+
+
+def format_sol(run: IpoptRun, message: str) -> str:
+    """The AMPL .sol text of a run."""
+    m, n = run.duals.size, run.x.size
+    lines = [message, "", "Options", "3", "1", "1", "0", str(m), str(m), str(n), str(n)]
+    lines += [repr(float(v)) for v in run.duals]
+    lines += [repr(float(v)) for v in run.x]
+    lines.append(f"objno 0 {run.ampl_code}")
+    for name, vals in (("ipopt_zU_out", run.z_upper), ("ipopt_zL_out", run.z_lower)):
+        nz = np.flatnonzero(vals)
+        lines.append(f"suffix 4 {nz.size} {len(name) + 1} 0 0")
+        lines.append(name)
+        lines += [f"{i} {float(vals[i])!r}" for i in nz]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if args else 1
+    if args[0] in ("-v", "--version", "-version"):
+        print(f"Ipopt {ipopt_version()} (smfe-ipopt {__version__}, via CasADi)")
+        return 0
+    stub = args[0]
+    nl_path = Path(stub if stub.endswith(".nl") else stub + ".nl")
+    if not nl_path.exists():
+        print(f"smfe-ipopt: no such file {nl_path}", file=sys.stderr)
+        return 2
+    options = parse_options(
+        [a for a in args[1:] if a != "-AMPL"], os.environ.get("smfe_ipopt_options")
+    )
+    nl = prepare(nl_path.read_text())
+    run = solve_nl(nl, options)
+    sys.stdout.write(run.log)
+    message = f"smfe-ipopt {__version__} (Ipopt via CasADi): {run.status.replace('_', ' ')}"
+    print(message)
+    nl_path.with_suffix(".sol").write_text(format_sol(run, message))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
