@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from pyomo.opt import TerminationCondition as PTC
+from pyomo.opt import TerminationCondition as PTC  # noqa: N814
 
 import smfe.ipopt
 from smfe.ipopt.pyomo_plugin import executable_path
@@ -151,7 +151,7 @@ def test_in_process_status_and_warm_start() -> None:
 
 
 def test_acceptable_is_not_optimal() -> None:
-    term, sol, code = smfe.ipopt.translate("Solved_To_Acceptable_Level")
+    _, sol, code = smfe.ipopt.translate("Solved_To_Acceptable_Level")
     assert sol != SolutionStatus.OPTIMAL and 100 <= code < 200
     assert smfe.ipopt.translate("something new")[1] == SolutionStatus.UNKNOWN
 

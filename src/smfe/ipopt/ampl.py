@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smfe-ipopt: no such file {nl_path}", file=sys.stderr)
         return 2
     options = parse_options(
-        [a for a in args[1:] if a != "-AMPL"], os.environ.get("smfe_ipopt_options")
+        [a for a in args[1:] if a != "-AMPL"],
+        os.environ.get("smfe_ipopt_options"),  # noqa: SIM112 (Pyomo's name)
     )
     nl = prepare(nl_path.read_text())
     run = solve_nl(nl, options)

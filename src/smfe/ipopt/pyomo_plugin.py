@@ -28,7 +28,7 @@ def executable_path() -> str | None:
 
 
 @SolverFactory.register("smfe_ipopt", doc="Ipopt 3.14 (bundled by CasADi) via smfe-ipopt")
-class SmfeIpopt(IPOPT):  # type: ignore[misc]
+class SmfeIpopt(IPOPT):
     def __init__(self, **kwds: object) -> None:
         super().__init__(**kwds)
         self.options.solver = "smfe_ipopt"
