@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from smfe.certify import residuals
 from smfe.certify.exploitability import exploitability
+from smfe.errors import InstanceError
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
 
@@ -106,6 +107,26 @@ def certify_point(
 ) -> Certificate:
     """Certificate of flat arrays (θ, ν (T, N_SA), π (T, N_SA), V) for the compiled game."""
     tol = tolerances or Tolerances()
+    try:
+        cg.transition(theta)
+    except InstanceError as exc:  # θ outside the set where the model is defined
+        viol = cg.game.decision.violation(theta)
+        res = {"leader_feasibility": viol, "transitions_valid": float("inf")}
+        tols = {"leader_feasibility": tol.leader_feasibility, "transitions_valid": 0.0}
+        return Certificate(res, tols, False, tuple(res), (str(exc),), None, {})
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _certify_point(cg, theta, nu, pi, V, leader_gradient, tol)
+
+
+def _certify_point(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    pi: FloatArray,
+    V: FloatArray | None,
+    leader_gradient: FloatArray | None,
+    tol: Tolerances,
+) -> Certificate:
     g = cg.game
     res: dict[str, float] = {
         "consistency": residuals.consistency(cg, theta, nu),
@@ -135,6 +156,7 @@ def certify_point(
             res["leader_stationarity"] = float(
                 np.abs(theta - project(g.decision, theta + leader_gradient)).max()
             )
+    res = {k: (v if np.isfinite(v) else float("inf")) for k, v in res.items()}
     tols = {k: getattr(tol, k) for k in res}
     failed = tuple(k for k, v in res.items() if not v <= tols[k])
     uniq, why = unique_mfe(g)

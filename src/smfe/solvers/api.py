@@ -6,7 +6,9 @@ Methods (``smfe.methods()``):
 * ``pgd`` — leader projected gradient with the implicit gradient (soft response, τ > 0);
 * ``fd-pgd`` — leader projected gradient with finite differences of observed responses;
 * ``leader-pi`` — leader (conservative) policy iteration when Θ is a product of simplices;
-* ``sample-mfe`` — the follower MFE at a fixed θ learned from simulated transitions only.
+* ``sample-mfe`` — the follower MFE at a fixed θ learned from simulated transitions only;
+* ``soft-nlp`` — formulation F1 (Pyomo) solved by Ipopt: the leader problem, or the MFE
+  alone with ``{"fix_theta": True}``.
 
 The default (``method=None``) is ``mfe`` for a game without leader decision, ``pgd`` for a
 soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``.
@@ -32,7 +34,7 @@ from smfe.solvers.result import Result, build_result
 from smfe.solvers.sample_based import solve_mfe_sampled
 from smfe.solvers.status import TerminationCondition
 
-METHODS = ("mfe", "pgd", "fd-pgd", "leader-pi", "sample-mfe")
+METHODS = ("mfe", "pgd", "fd-pgd", "leader-pi", "sample-mfe", "soft-nlp")
 
 
 def methods() -> list[str]:
@@ -81,7 +83,12 @@ def solve(
         if viol > 1e-9:
             raise InstanceError("theta", f"is outside the decision set (violation {viol:.3g})")
     t0 = time.perf_counter()
-    if method in ("mfe", "sample-mfe"):
+    if method == "soft-nlp":
+        from smfe.formulations.nlp_solve import NLPOptions, solve_soft_nlp
+
+        result = solve_soft_nlp(game, _options(NLPOptions, options), th, tolerances)
+        solve_time = time.perf_counter() - t0
+    elif method in ("mfe", "sample-mfe"):
         th = game.start() if th is None else th
         if method == "mfe":
             mopts = _options(MFEOptions, options)

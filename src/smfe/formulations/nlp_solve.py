@@ -1,0 +1,114 @@
+"""Solve a built Pyomo formulation with Ipopt (in process) and return the common ``Result``.
+
+Pyomo writes the model as ``.nl`` text (no presolve, so the variable order is Pyomo's),
+:func:`smfe.ipopt.solve_nl` solves it, and the values are loaded back into the model. The
+answer is then certified like every other method's: the status is ``optimal`` only if Ipopt
+says ``Solve_Succeeded`` *and* the independent certificate passes.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pyomo.repn.plugins.nl_writer import NLWriter
+
+from smfe.certify.certificate import Tolerances
+from smfe.errors import InstanceError
+from smfe.formulations.built import Built
+from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
+from smfe.game.compiled import compile_game
+from smfe.game.model import Game
+from smfe.ipopt import IpoptRun, prepare, solve_nl
+from smfe.solvers.mfe import MFESolution, solve_mfe
+from smfe.solvers.options import MFEOptions, _Options
+from smfe.solvers.result import Result, build_result
+from smfe.solvers.sensitivity import implicit_gradient
+
+FloatArray = NDArray[np.float64]
+
+IPOPT_DEFAULTS: dict[str, Any] = {"tol": 1e-10, "constr_viol_tol": 1e-10, "max_iter": 3000}
+
+
+@dataclass(frozen=True)
+class NLPOptions(_Options):
+    """Options of the NLP methods.
+
+    ``fix_theta``: solve the MFE alone at θ (``theta=`` of :func:`smfe.solve`, else the
+    start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ.
+    ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`.
+    """
+
+    fix_theta: bool = False
+    warm_start: bool = True
+    ipopt: dict[str, Any] = field(default_factory=dict)
+
+
+def solve_built(built: Built, ipopt_options: dict[str, Any] | None = None) -> IpoptRun:
+    """Write ``built.model`` as .nl, solve with Ipopt, load the values back; return the run."""
+    buf = io.StringIO()
+    info = NLWriter().write(built.model, buf, linear_presolve=False, symbolic_solver_labels=False)
+    run = solve_nl(prepare(buf.getvalue()), {**IPOPT_DEFAULTS, **(ipopt_options or {})})
+    for var, val in zip(info.variables, run.x, strict=True):
+        var.set_value(float(val), skip_validation=True)
+    return run
+
+
+def solve_soft_nlp(
+    game: Game, options: NLPOptions, theta: FloatArray | None, tolerances: Tolerances | None
+) -> Result:
+    """Method ``soft-nlp``: F1 + Ipopt, certified independently."""
+    cg = compile_game(game)
+    t0 = time.perf_counter()
+    th = game.start() if theta is None else theta
+    start: MFESolution | None = None
+    if options.warm_start:
+        start = solve_mfe(cg, th, MFEOptions(tol=1e-8))
+    fixed = options.fix_theta or game.n_theta == 0
+    built = build_soft_nlp(
+        game,
+        SoftNLPOptions(
+            theta=th if fixed else None, objective="none" if fixed else "leader", start=start
+        ),
+    )
+    t_build = time.perf_counter() - t0
+    run = solve_built(built, options.ipopt)
+    v = built.values()
+    if not np.isfinite(v["nu"]).all():
+        raise InstanceError("soft-nlp", "Ipopt returned no values")
+    sol = MFESolution(
+        theta=v["theta"],
+        nu=v["nu"],
+        policy=v["pi"],
+        value=v["V"],
+        q=v["Q"],
+        mu=v["mu"],
+        residual=float("nan"),
+        iterations=run.iterations,
+        termination=run.termination,
+    )
+    grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
+    result = build_result(
+        cg,
+        "soft-nlp",
+        sol,
+        termination=run.termination,
+        iterations=run.iterations,
+        leader_gradient=grad,
+        leader_optimised=not fixed,
+        timings={"build": t_build, "ipopt": run.seconds},
+        history={},
+        tolerances=tolerances,
+        message=f"Ipopt: {run.status}",
+    )
+    return _with_log(result, run.log)
+
+
+def _with_log(result: Result, log: str) -> Result:
+    from dataclasses import replace
+
+    return replace(result, log=log)
