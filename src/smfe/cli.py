@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from smfe.errors import SmfeError
 
 
@@ -100,6 +102,16 @@ def _cmd_instance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from smfe.formulations.export import build, export
+
+    game = _load(args.game, _overrides(args.set))
+    theta = np.array(json.loads(args.theta), dtype=float) if args.theta else None
+    out = export(build(game, args.formulation, theta), args.out, args.format)
+    print(f"{args.formulation} model of {game.name!r} written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="smfe", description="Stackelberg mean-field equilibria, certified."
@@ -131,6 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     i.add_argument("--out", required=True)
     i.set_defaults(func=_cmd_instance)
+    e = sub.add_parser("export", help="write a formulation as a model file (.nl, .gms)")
+    e.add_argument("game", help="path to a game JSON file, or a catalogue name")
+    e.add_argument("--formulation", default="soft-nlp", help="soft-nlp | mpec")
+    e.add_argument("--format", default=None, help="nl | gms | lp | mps (default: from --out)")
+    e.add_argument("--theta", default=None, help="fix θ (JSON list): the MFE alone")
+    e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    e.add_argument("--out", required=True)
+    e.set_defaults(func=_cmd_export)
     return p
 
 

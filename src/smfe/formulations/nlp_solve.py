@@ -48,11 +48,23 @@ class NLPOptions(_Options):
     ipopt: dict[str, Any] = field(default_factory=dict)
 
 
-def solve_built(built: Built, ipopt_options: dict[str, Any] | None = None) -> IpoptRun:
-    """Write ``built.model`` as .nl, solve with Ipopt, load the values back; return the run."""
+def solve_built(
+    built: Built, ipopt_options: dict[str, Any] | None = None, warm: IpoptRun | None = None
+) -> IpoptRun:
+    """Write ``built.model`` as .nl, solve with Ipopt, load the values back; return the run.
+
+    The current variable values are the primal start; ``warm`` (a previous run on the same
+    model, so the same variable and constraint order) supplies dual starts.
+    """
     buf = io.StringIO()
     info = NLWriter().write(built.model, buf, linear_presolve=False, symbolic_solver_labels=False)
-    run = solve_nl(prepare(buf.getvalue()), {**IPOPT_DEFAULTS, **(ipopt_options or {})})
+    opts = {**IPOPT_DEFAULTS, **(ipopt_options or {})}
+    nl = prepare(buf.getvalue())
+    if warm is not None and warm.x.size == nl.n_vars and warm.duals.size == nl.n_cons:
+        opts.setdefault("warm_start_init_point", "yes")
+        run = solve_nl(nl, opts, duals0=warm.duals, z_lower0=warm.z_lower, z_upper0=warm.z_upper)
+    else:
+        run = solve_nl(nl, opts)
     for var, val in zip(info.variables, run.x, strict=True):
         var.set_value(float(val), skip_validation=True)
     return run

@@ -169,9 +169,9 @@ def reward_expression(m: Any, cg: CompiledGame, t: int, i: int) -> Any:
     return e
 
 
-def add_soft_response(m: Any, cg: CompiledGame) -> None:
-    """The soft Bellman equation and the softmax policy (module docstring)."""
-    T, finite, gamma, tau = cg.T, cg.game.finite, cg.gamma, cg.game.tau
+def add_bellman(m: Any, cg: CompiledGame) -> None:
+    """Q_t = r(θ, z_t) + γ P(θ) V_{t+1} for every pair (stationary: V_0; finite: V_T = 0)."""
+    T, finite, gamma = cg.T, cg.game.finite, cg.gamma
     P0 = _rows(cg.P0)
     Pj = [_rows(P) for P in cg.Pj]
 
@@ -196,6 +196,12 @@ def add_soft_response(m: Any, cg: CompiledGame) -> None:
             m.Q[t, i] == reward_expression(m, cg, t, i) + gamma * continuation(t, i)
         ),
     )
+
+
+def add_soft_response(m: Any, cg: CompiledGame) -> None:
+    """The soft Bellman equation and the softmax policy (module docstring)."""
+    tau = cg.game.tau
+    add_bellman(m, cg)
     m.softmax = pyo.Constraint(
         m.T,
         m.SA,
@@ -256,10 +262,19 @@ def base_model(cg: CompiledGame, theta: FloatArray | None, name: str) -> Any:
     )
     m.y = pyo.Var(m.T, m.Y, initialize=0.0)
     a, b, c = (cg.p_coef[:, i] for i in range(3))
+
+    def price(_: Any, t: int, k: int) -> Any:
+        e: Any = float(a[k])
+        if b[k]:
+            e += float(b[k]) * m.z[t, k]
+        if c[k]:
+            e += float(c[k]) * m.z[t, k] ** 2
+        return e
+
     m.price = pyo.Expression(
         m.T,
         m.M,
-        rule=lambda _, t, k: float(a[k]) + float(b[k]) * m.z[t, k] + float(c[k]) * m.z[t, k] ** 2,
+        rule=price,
     )
     # column access to θ/price coefficients of each pair
     m._cols_R = _rows(cg.R.T)

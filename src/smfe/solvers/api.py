@@ -8,7 +8,9 @@ Methods (``smfe.methods()``):
 * ``leader-pi`` — leader (conservative) policy iteration when Θ is a product of simplices;
 * ``sample-mfe`` — the follower MFE at a fixed θ learned from simulated transitions only;
 * ``soft-nlp`` — formulation F1 (Pyomo) solved by Ipopt: the leader problem, or the MFE
-  alone with ``{"fix_theta": True}``.
+  alone with ``{"fix_theta": True}``;
+* ``mpec-scholtes`` — formulation F2 (exact response, complementarity) by a Scholtes homotopy
+  with Ipopt; for a game with τ > 0 it solves the game's exact-response (τ = 0) version.
 
 The default (``method=None``) is ``mfe`` for a game without leader decision, ``pgd`` for a
 soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``.
@@ -34,7 +36,7 @@ from smfe.solvers.result import Result, build_result
 from smfe.solvers.sample_based import solve_mfe_sampled
 from smfe.solvers.status import TerminationCondition
 
-METHODS = ("mfe", "pgd", "fd-pgd", "leader-pi", "sample-mfe", "soft-nlp")
+METHODS = ("mfe", "pgd", "fd-pgd", "leader-pi", "sample-mfe", "soft-nlp", "mpec-scholtes")
 
 
 def methods() -> list[str]:
@@ -87,6 +89,11 @@ def solve(
         from smfe.formulations.nlp_solve import NLPOptions, solve_soft_nlp
 
         result = solve_soft_nlp(game, _options(NLPOptions, options), th, tolerances)
+        solve_time = time.perf_counter() - t0
+    elif method == "mpec-scholtes":
+        from smfe.formulations.mpec_solve import MPECSolveOptions, solve_mpec_scholtes
+
+        result = solve_mpec_scholtes(game, _options(MPECSolveOptions, options), th, tolerances)
         solve_time = time.perf_counter() - t0
     elif method in ("mfe", "sample-mfe"):
         th = game.start() if th is None else th

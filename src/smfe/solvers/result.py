@@ -143,8 +143,13 @@ def build_result(
     history: dict[str, list[float]],
     tolerances: Tolerances | None = None,
     message: str = "",
+    stationary: bool | None = None,
 ) -> Result:
-    """Certify the flat solution, map it to per-type arrays and set the two-axis status."""
+    """Certify the flat solution, map it to per-type arrays and set the two-axis status.
+
+    ``stationary`` overrides the leader's local-optimality evidence for methods that prove
+    it their own way (e.g. B-stationarity of an MPEC by branch enumeration).
+    """
     cert = certify_point(
         cg,
         sol.theta,
@@ -160,7 +165,9 @@ def build_result(
         optimality = Optimality.NONE
     elif g.n_theta == 0:
         optimality = Optimality.GLOBAL
-    elif leader_optimised and "leader_stationarity" in cert.residuals:
+    elif leader_optimised and (
+        stationary if stationary is not None else "leader_stationarity" in cert.residuals
+    ):
         optimality = Optimality.LOCAL
     else:
         optimality = Optimality.NONE

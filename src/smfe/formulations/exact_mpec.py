@@ -1,0 +1,124 @@
+r"""F2 exact-MPEC: the S-MFE with exact (τ = 0) best responses, as complementarity (SPEC §5).
+
+Variables θ, Q, V, π, ν, μ, z, y. The exact response of SPEC §2.3 is written on the policy
+of every state (so V is the optimal value everywhere, not only where ν > 0):
+
+.. math::
+   Q_t = r(\theta, z_t) + \gamma P(\theta)V_{t+1},\qquad
+   0 \le \pi_t(a|x)\ \perp\ V_t(x) - Q_t(x,a) \ge 0,\qquad \textstyle\sum_a\pi_t(a|x) = 1,
+
+which makes V = max_a Q and π greedy; ν = μπ and the flow equations are those of F1. With
+ν = μπ this implies the SPEC's ν ⊥ V − Q. The complementarity is held as the Scholtes
+relaxation :math:`\pi_t(a|x)\,(V_t(x) - Q_t(x,a)) \le \varepsilon` with a mutable parameter
+ε (``model.eps``), so a homotopy re-solves without rebuilding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from numpy.typing import NDArray
+
+from smfe.errors import InstanceError
+from smfe.formulations.bounds import reward_bound, value_bound
+from smfe.formulations.built import Built
+from smfe.formulations.soft_nlp import add_bellman, add_mean_field, add_objective, base_model
+from smfe.game.compiled import compile_game
+from smfe.game.model import Game
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class MPECOptions:
+    """``theta``: fix θ (the exact MFE alone); ``objective``: ``"leader"`` or ``"none"``;
+    ``eps``: the initial Scholtes relaxation."""
+
+    theta: FloatArray | None = None
+    objective: str = "leader"
+    eps: float = 1e-1
+
+
+def exact_version(game: Game) -> Game:
+    """The same game with the exact response (τ = 0)."""
+    if game.tau == 0.0:
+        return game
+    from dataclasses import replace
+
+    return replace(game, tau=0.0, name=game.name)
+
+
+def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
+    """Build F2 for the exact-response version of ``game``; never calls a solver."""
+    opts = options or MPECOptions()
+    if opts.objective not in ("leader", "none"):
+        raise InstanceError(
+            "options.objective", f"must be 'leader' or 'none', got {opts.objective!r}"
+        )
+    notes = []
+    if game.tau > 0.0:
+        notes.append(f"built for the exact response (τ = 0) of a game with τ = {game.tau}")
+    exact = exact_version(game)
+    cg = compile_game(exact)
+    theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
+    m = base_model(cg, theta, f"exact-mpec[{game.name}]")
+    vb = value_bound(cg)
+    qb = reward_bound(cg) + cg.gamma * vb
+    m.V = pyo.Var(m.T, m.S, bounds=(-vb, vb) if np.isfinite(vb) else (None, None), initialize=0.0)
+    m.Q = pyo.Var(m.T, m.SA, bounds=(-qb, qb) if np.isfinite(qb) else (None, None), initialize=0.0)
+    m.pi = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
+    m.eps = pyo.Param(initialize=float(opts.eps), mutable=True, within=pyo.NonNegativeReals)
+    add_bellman(m, cg)
+    state = cg.sa_state
+    m.dominance = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i])
+    m.scholtes = pyo.Constraint(
+        m.T, m.SA, rule=lambda _, t, i: m.pi[t, i] * (m.V[t, int(state[i])] - m.Q[t, i]) <= m.eps
+    )
+    ptr = cg.state_sa_ptr
+    m.normalise = pyo.Constraint(
+        m.T, m.S, rule=lambda _, t, x: sum(m.pi[t, i] for i in range(ptr[x], ptr[x + 1])) == 1.0
+    )
+    add_mean_field(m, cg)
+    objective = "none" if (theta is not None and opts.objective == "none") else opts.objective
+    add_objective(m, cg, objective)
+    return Built(model=m, cg=cg, formulation="exact-mpec", notes=notes)
+
+
+def complementarity(built: Built) -> float:
+    """max over pairs of π·(V − Q) ≥ 0 at the model's current values (0 at an exact MFE)."""
+    m, cg = built.model, built.cg
+    worst = 0.0
+    for (t, i), p in m.pi.items():
+        slack = m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value
+        worst = max(worst, abs(float(p.value) * float(slack)))
+    return worst
+
+
+def split_pairs(built: Built, tol: float = 1e-7) -> dict[str, list[tuple[int, int]]]:
+    """Pairs by activity: ``policy`` (π = 0 < slack), ``slack`` (slack = 0 < π), ``both``."""
+    m, cg = built.model, built.cg
+    out: dict[str, list[tuple[int, int]]] = {"policy": [], "slack": [], "both": []}
+    for (t, i), p in m.pi.items():
+        slack = float(m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value)
+        pz, sz = float(p.value) <= tol, slack <= tol
+        out["both" if (pz and sz) else ("policy" if pz else "slack")].append((t, i))
+    return out
+
+
+def fix_branch(
+    built: Built, zero_policy: list[tuple[int, int]], zero_slack: list[tuple[int, int]]
+) -> Any:
+    """A copy of the model on one branch: π = 0 on ``zero_policy``, V = Q on ``zero_slack``."""
+    m = built.model.clone()
+    m.scholtes.deactivate()
+    state = built.cg.sa_state
+    for t, i in zero_policy:
+        m.pi[t, i].fix(0.0)
+    m.branch = pyo.Constraint(
+        range(len(zero_slack)),
+        rule=lambda _, k: m.V[zero_slack[k][0], int(state[zero_slack[k][1]])] == m.Q[zero_slack[k]],
+    )
+    return m
