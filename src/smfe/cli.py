@@ -112,6 +112,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_tau_sweep(args: argparse.Namespace) -> int:
+    from smfe.analysis import plot_tau_sweep, tau_sweep
+
+    game = _load(args.game, _overrides(args.set))
+    taus = [float(t) for t in args.taus.split(",")] if args.taus else None
+    sweep = tau_sweep(game, taus)
+    print(sweep.table())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    sweep.to_csv(out / f"{game.name}-tau-sweep.csv")
+    fig = plot_tau_sweep(sweep, out / f"{game.name}-tau-sweep.png")
+    print(f"table and figure written to {out / (game.name + '-tau-sweep.csv')} and {fig}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="smfe", description="Stackelberg mean-field equilibria, certified."
@@ -151,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     e.add_argument("--out", required=True)
     e.set_defaults(func=_cmd_export)
+    w = sub.add_parser("tau-sweep", help="softmax error vs τ against the theoretical bounds")
+    w.add_argument("game", help="path to a game JSON file, or a catalogue name")
+    w.add_argument("--taus", default=None, help="comma-separated temperatures")
+    w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    w.add_argument("--out", default="smfe-out", help="folder for the CSV and the figure")
+    w.set_defaults(func=_cmd_tau_sweep)
     return p
 
 
