@@ -60,11 +60,18 @@ class TauSweep:
         )
         lines = [f"softmax error on {self.game!r} (exact S-MFE: {self.exact.status})", head]
         for r in self.rows:
-            lines.append(
-                f"{r['tau']:9.2e} {r['leader_gap']:11.3e} {r['value_gap']:13.3e} {r['value_bound']:15.3e} "
-                f"{r['policy_error']:15.3e} {r['boltzmann_error']:14.3e} {r['boltzmann_bound']:13.3e} {r['tied_states']:5d}  "
-                f"{r['soft_status']}"
-            )
+            cells = [
+                f"{r['tau']:9.2e}",
+                f"{r['leader_gap']:11.3e}",
+                f"{r['value_gap']:13.3e}",
+                f"{r['value_bound']:15.3e}",
+                f"{r['policy_error']:15.3e}",
+                f"{r['boltzmann_error']:14.3e}",
+                f"{r['boltzmann_bound']:13.3e}",
+                f"{r['tied_states']:5d}",
+                f" {r['soft_status']}",
+            ]
+            lines.append(" ".join(cells))
         return "\n".join(lines)
 
     def to_csv(self, path: str | Path) -> None:
@@ -112,7 +119,7 @@ def tau_sweep(
             theta=exact.theta if game.n_theta == 0 else None,
         )
         sweep.soft.append(soft)
-        nu, pi, V = _flat(g, soft)
+        _, pi, V = _flat(g, soft)
         horizon = cg0.T if game.finite else 1.0 / (1.0 - cg0.gamma)
         _, boltz = soft_max(cg0, q, tau)
         untied = delta > TIE  # states with a strict action gap: the greedy choice is unique
