@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.game.compiled import compile_game
-from smfe.game.model import Game
+from smfe.game.model import Game, Response
 from smfe.solvers.result import Result
 
 FloatArray = NDArray[np.float64]
@@ -111,7 +111,7 @@ def tau_sweep(
     delta = cg0.seg_max(q) - cg0.seg_max(second)  # action gap per state (inf if one action)
     sweep = TauSweep(game.name, exact)
     for tau in taus:
-        g = replace(game, tau=tau, response="soft")
+        g = replace(game, tau=tau, response=Response.SOFT)
         soft = solve(
             g,
             "soft-nlp",
