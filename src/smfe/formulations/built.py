@@ -26,6 +26,8 @@ class Built:
     cg: CompiledGame
     formulation: str
     notes: list[str] = field(default_factory=list)
+    complementarity_var: str = "pi"
+    """For MPEC formulations: the variable complementary to the slack V − Q."""
 
     def _read(self, var: Any, shape: tuple[int, int]) -> FloatArray:
         out = np.zeros(shape)

@@ -88,10 +88,11 @@ def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
 
 
 def complementarity(built: Built) -> float:
-    """max over pairs of π·(V − Q) ≥ 0 at the model's current values (0 at an exact MFE)."""
+    """max over pairs of π·(V − Q) ≥ 0 at the current values (0 at an exact MFE); for the
+    Boltzmann formulation the selection variable takes π's place."""
     m, cg = built.model, built.cg
     worst = 0.0
-    for (t, i), p in m.pi.items():
+    for (t, i), p in getattr(m, built.complementarity_var).items():
         slack = m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value
         worst = max(worst, abs(float(p.value) * float(slack)))
     return worst
@@ -101,7 +102,7 @@ def split_pairs(built: Built, tol: float = 1e-7) -> dict[str, list[tuple[int, in
     """Pairs by activity: ``policy`` (π = 0 < slack), ``slack`` (slack = 0 < π), ``both``."""
     m, cg = built.model, built.cg
     out: dict[str, list[tuple[int, int]]] = {"policy": [], "slack": [], "both": []}
-    for (t, i), p in m.pi.items():
+    for (t, i), p in getattr(m, built.complementarity_var).items():
         slack = float(m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value)
         pz, sz = float(p.value) <= tol, slack <= tol
         out["both" if (pz and sz) else ("policy" if pz else "slack")].append((t, i))
@@ -115,8 +116,9 @@ def fix_branch(
     m = built.model.clone()
     m.scholtes.deactivate()
     state = built.cg.sa_state
+    comp = getattr(m, built.complementarity_var)
     for t, i in zero_policy:
-        m.pi[t, i].fix(0.0)
+        comp[t, i].fix(0.0)
     m.branch = pyo.Constraint(
         range(len(zero_slack)),
         rule=lambda _, k: m.V[zero_slack[k][0], int(state[zero_slack[k][1]])] == m.Q[zero_slack[k]],

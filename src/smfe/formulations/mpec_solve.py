@@ -67,6 +67,7 @@ def _soft_start(game: Game, theta: FloatArray, tau_rel: float) -> MFESolution:
 
 
 HOMOTOPY_IPOPT: dict[str, Any] = {"tol": 1e-9, "constr_viol_tol": 1e-10}
+POLISH_CONSTR_VIOL = (1e-12, 1e-10)
 USABLE = (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE)
 """Homotopy steps only supply starting points, so an 'acceptable' point may be continued
 from; the final status still needs an optimal last solve and a passing certificate."""
@@ -122,12 +123,15 @@ def polish(built: Built, opts: MPECSolveOptions) -> IpoptRun | None:
     m, cg = built.model, built.cg
     zero_pi: list[tuple[int, int]] = []
     zero_slack: list[tuple[int, int]] = []
-    for (t, i), p in m.pi.items():
+    for (t, i), p in getattr(m, built.complementarity_var).items():
         slack = float(m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value)
         (zero_pi if float(p.value) < slack else zero_slack).append((t, i))
     branch = Built(fix_branch(built, zero_pi, zero_slack), cg, "branch")
-    run = solve_built(branch, {**HOMOTOPY_IPOPT, "constr_viol_tol": 1e-12, **opts.ipopt})
-    if run.solution != SolutionStatus.OPTIMAL:
+    for viol in POLISH_CONSTR_VIOL:  # strict first; a looser retry if Ipopt stops 'acceptable'
+        run = solve_built(branch, {**HOMOTOPY_IPOPT, "constr_viol_tol": viol, **opts.ipopt})
+        if run.solution == SolutionStatus.OPTIMAL:
+            break
+    else:
         return None
     for v in branch.model.component_data_objects(pyo.Var, descend_into=True):
         built.model.find_component(v.name).set_value(v.value, skip_validation=True)
@@ -159,23 +163,32 @@ def b_stationarity(built: Built, opts: MPECSolveOptions, objective: float) -> st
 
 
 def solve_mpec_scholtes(
-    game: Game, options: MPECSolveOptions, theta: FloatArray | None, tolerances: Tolerances | None
+    game: Game,
+    options: MPECSolveOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    kind: str = "exact",
 ) -> Result:
-    exact = exact_version(game)
-    cg = compile_game(exact)
+    """Methods ``mpec-scholtes`` (``kind="exact"``, F2) and ``boltzmann-nlp``
+    (``kind="boltzmann"``, F1-Boltzmann): build, homotopy, polish, certify."""
+    from smfe.formulations.boltzmann_nlp import build_boltzmann_nlp, warm_start_boltzmann
+
+    target = exact_version(game) if kind == "exact" else game
+    cg = compile_game(target)
     t0 = time.perf_counter()
     th = game.start() if theta is None else theta
     fixed = options.fix_theta or game.n_theta == 0
-    built = build_exact_mpec(
-        game,
-        MPECOptions(
-            theta=th if fixed else None,
-            objective="none" if fixed else "leader",
-            eps=options.eps_start,
-        ),
+    mopts = MPECOptions(
+        theta=th if fixed else None, objective="none" if fixed else "leader", eps=options.eps_start
     )
+    built = build_exact_mpec(game, mopts) if kind == "exact" else build_boltzmann_nlp(game, mopts)
     if options.warm_start:
-        warm_start(built.model, cg, _soft_start(game, th, options.warm_tau))
+        if kind == "exact":
+            warm_start(built.model, cg, _soft_start(game, th, options.warm_tau))
+        else:
+            start = solve_mfe(cg, th, MFEOptions(tol=1e-8))
+            warm_start(built.model, cg, start)
+            warm_start_boltzmann(built.model, cg, start)
     t_build = time.perf_counter() - t0
     runs, comps, epss = homotopy(built, options)
     polished = polish(built, options)
@@ -224,7 +237,7 @@ def solve_mpec_scholtes(
         notes.append(label)
     result = build_result(
         cg,
-        "mpec-scholtes",
+        "mpec-scholtes" if kind == "exact" else "boltzmann-nlp",
         sol,
         termination=term,
         iterations=sol.iterations,

@@ -33,6 +33,7 @@ def two_state(
     tau: float = 0.5,
     gamma: float = 0.9,
     bound: float = 10.0,
+    response: str = "soft",
 ) -> Game:
     r"""A hand-solvable game: one type, states {0, 1}; action a moves the follower to state a.
 
@@ -83,6 +84,7 @@ def two_state(
         ),
         objective=objective,
         prices=(Price(0.0, congestion, 0.0, "congestion"),),
+        response=Response(response),
         name="two-state",
         description="closed-form S-MFE: steer the population share to a target",
     )
@@ -214,6 +216,7 @@ def congestion(
     tau: float = 0.3,
     toll_max: float = 2.0,
     toll_cost: float = 0.1,
+    response: str = "soft",
 ) -> Game:
     r"""Finite-horizon crowd congestion on a ring (a standard MFG test problem).
 
@@ -262,6 +265,7 @@ def congestion(
         ),
         objective=objective,
         prices=tuple(Price(0.0, congestion, 0.0, f"site{s}") for s in range(n)),
+        response=Response(response),
         name="congestion",
         description="finite-horizon ring congestion with site tolls",
     )
@@ -275,6 +279,7 @@ def leader_mdp(
     tau: float = 0.3,
     congestion: float = 0.5,
     seed: int = 1,
+    response: str = "soft",
 ) -> Game:
     r"""A leader that is itself a small MDP: in each state x it plays b with probability θ(b|x).
 
@@ -331,6 +336,7 @@ def leader_mdp(
         ),
         objective=LeaderObjective(y_linear=np.ones(1), y_names=("leader reward",)),
         prices=tuple(Price(0.0, congestion, 0.0, f"load{x}") for x in range(S)),
+        response=Response(response),
         name="leader-mdp",
         description="leader is an MDP with a randomised stationary policy",
     )

@@ -10,7 +10,9 @@ Methods (``smfe.methods()``):
 * ``soft-nlp`` — formulation F1 (Pyomo) solved by Ipopt: the leader problem, or the MFE
   alone with ``{"fix_theta": True}``;
 * ``mpec-scholtes`` — formulation F2 (exact response, complementarity) by a Scholtes homotopy
-  with Ipopt; for a game with τ > 0 it solves the game's exact-response (τ = 0) version.
+  with Ipopt; for a game with τ > 0 it solves the game's exact-response (τ = 0) version;
+* ``boltzmann-nlp`` — formulation F1-Boltzmann (π = softmax(Q*/τ), the hard max as
+  complementarity) by the same homotopy.
 
 The default (``method=None``) is ``mfe`` for a game without leader decision, ``pgd`` for a
 soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``.
@@ -36,7 +38,16 @@ from smfe.solvers.result import Result, build_result
 from smfe.solvers.sample_based import solve_mfe_sampled
 from smfe.solvers.status import TerminationCondition
 
-METHODS = ("mfe", "pgd", "fd-pgd", "leader-pi", "sample-mfe", "soft-nlp", "mpec-scholtes")
+METHODS = (
+    "mfe",
+    "pgd",
+    "fd-pgd",
+    "leader-pi",
+    "sample-mfe",
+    "soft-nlp",
+    "mpec-scholtes",
+    "boltzmann-nlp",
+)
 
 
 def methods() -> list[str]:
@@ -90,10 +101,13 @@ def solve(
 
         result = solve_soft_nlp(game, _options(NLPOptions, options), th, tolerances)
         solve_time = time.perf_counter() - t0
-    elif method == "mpec-scholtes":
+    elif method in ("mpec-scholtes", "boltzmann-nlp"):
         from smfe.formulations.mpec_solve import MPECSolveOptions, solve_mpec_scholtes
 
-        result = solve_mpec_scholtes(game, _options(MPECSolveOptions, options), th, tolerances)
+        kind = "exact" if method == "mpec-scholtes" else "boltzmann"
+        result = solve_mpec_scholtes(
+            game, _options(MPECSolveOptions, options), th, tolerances, kind
+        )
         solve_time = time.perf_counter() - t0
     elif method in ("mfe", "sample-mfe"):
         th = game.start() if th is None else th
