@@ -83,3 +83,20 @@ def test_formulation_rejects_games_it_cannot_take() -> None:
         build_soft_nlp(smfe.make_instance("garnet", response="boltzmann"))
     with pytest.raises(smfe.InstanceError, match="objective"):
         build_soft_nlp(smfe.make_instance("garnet"), SoftNLPOptions(objective="none"))
+
+
+@pytest.mark.parametrize("case", ["garnet", "garnet-finite", "leader-mdp", "two-state"])
+def test_casadi_backend_solves_the_same_formulation(case: str) -> None:
+    g = _game(case)
+    fast = smfe.solve(g, "soft-nlp", {"backend": "casadi"})
+    ref = smfe.solve(g, "soft-nlp", {"backend": "pyomo"})
+    assert fast.status.ok and ref.status.ok, fast.summary()
+    assert "casadi backend" in fast.message and "pyomo backend" in ref.message
+    assert smfe.agree([fast, ref], LEADER_AGREE), str(smfe.agree([fast, ref], LEADER_AGREE))
+    mfe = smfe.solve(g, "soft-nlp", {"backend": "casadi", "fix_theta": True})
+    assert smfe.agree([mfe, smfe.solve(g, "mfe")], MFE_AGREE)
+
+
+def test_unknown_backend_is_named() -> None:
+    with pytest.raises(smfe.InstanceError, match="backend"):
+        smfe.solve(smfe.make_instance("two-state"), "soft-nlp", {"backend": "gurobi"})

@@ -32,6 +32,8 @@ from smfe.solvers.sensitivity import implicit_gradient
 FloatArray = NDArray[np.float64]
 
 IPOPT_DEFAULTS: dict[str, Any] = {"tol": 1e-10, "constr_viol_tol": 1e-10, "max_iter": 3000}
+BACKENDS = ("auto", "pyomo", "casadi")
+AUTO_PYOMO_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -40,12 +42,23 @@ class NLPOptions(_Options):
 
     ``fix_theta``: solve the MFE alone at θ (``theta=`` of :func:`smfe.solve`, else the
     start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ.
-    ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`.
+    ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
+    Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
+    assembled as sparse CasADi expressions, :mod:`smfe.formulations.casadi_f1`; much faster
+    derivative setup on large games) or ``"auto"`` (``pyomo`` up to
+    :data:`AUTO_PYOMO_MAX` state-action-steps).
     """
 
     fix_theta: bool = False
     warm_start: bool = True
     ipopt: dict[str, Any] = field(default_factory=dict)
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise InstanceError(
+                "options.backend", f"must be one of {BACKENDS}, got {self.backend!r}"
+            )
 
 
 def solve_built(
@@ -81,15 +94,28 @@ def solve_soft_nlp(
     if options.warm_start:
         start = solve_mfe(cg, th, MFEOptions(tol=1e-8))
     fixed = options.fix_theta or game.n_theta == 0
-    built = build_soft_nlp(
-        game,
-        SoftNLPOptions(
-            theta=th if fixed else None, objective="none" if fixed else "leader", start=start
-        ),
-    )
-    t_build = time.perf_counter() - t0
-    run = solve_built(built, options.ipopt)
-    v = built.values()
+    backend = options.backend
+    if backend == "auto":
+        backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else "casadi"
+    if backend == "casadi":
+        from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
+
+        model = build_casadi_f1(cg, th if fixed else None, start)
+        t_build = time.perf_counter() - t0
+        crun = solve_casadi_f1(model, {**IPOPT_DEFAULTS, **options.ipopt})
+        v, status, termination = crun.values, crun.status, crun.termination
+        iterations, log, ipopt_time = crun.iterations, crun.log, crun.timings["ipopt"]
+    else:
+        built = build_soft_nlp(
+            game,
+            SoftNLPOptions(
+                theta=th if fixed else None, objective="none" if fixed else "leader", start=start
+            ),
+        )
+        t_build = time.perf_counter() - t0
+        run = solve_built(built, options.ipopt)
+        v, status, termination = built.values(), run.status, run.termination
+        iterations, log, ipopt_time = run.iterations, run.log, run.seconds
     if not np.isfinite(v["nu"]).all():
         raise InstanceError("soft-nlp", "Ipopt returned no values")
     sol = MFESolution(
@@ -100,24 +126,24 @@ def solve_soft_nlp(
         q=v["Q"],
         mu=v["mu"],
         residual=float("nan"),
-        iterations=run.iterations,
-        termination=run.termination,
+        iterations=iterations,
+        termination=termination,
     )
     grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
     result = build_result(
         cg,
         "soft-nlp",
         sol,
-        termination=run.termination,
-        iterations=run.iterations,
+        termination=termination,
+        iterations=iterations,
         leader_gradient=grad,
         leader_optimised=not fixed,
-        timings={"build": t_build, "ipopt": run.seconds},
+        timings={"build": t_build, "ipopt": ipopt_time},
         history={},
         tolerances=tolerances,
-        message=f"Ipopt: {run.status}",
+        message=f"Ipopt ({backend} backend): {status}",
     )
-    return _with_log(result, run.log)
+    return _with_log(result, log)
 
 
 def _with_log(result: Result, log: str) -> Result:

@@ -68,6 +68,7 @@ class IpoptRun:
     seconds: float
     log: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _option_value(v: Any) -> Any:
@@ -106,8 +107,10 @@ def solve_nl(
         path = os.path.join(d, "model.nl")
         with open(path, "w") as fh:
             fh.write(nl.text)
+        t_import = time.perf_counter()
         builder = ca.NlpBuilder()
         builder.import_nl(path, {})
+        t_import = time.perf_counter() - t_import
         log_path = os.path.join(d, "ipopt.log")
         opts: dict[str, Any] = {
             "print_time": False,
@@ -122,7 +125,9 @@ def solve_nl(
         opts.setdefault("expand", True)
         x = ca.vertcat(*builder.x)
         g = ca.vertcat(*builder.g) if builder.g else ca.MX(0, 1)
+        t_setup = time.perf_counter()
         solver = ca.nlpsol("smfe_ipopt", "ipopt", {"x": x, "f": builder.f, "g": g}, opts)
+        t_setup = time.perf_counter() - t_setup
         n, m = len(builder.x), len(builder.g)
         start_x = np.asarray(builder.x_init, dtype=float) if x0 is None else np.asarray(x0, float)
         if duals0 is None:
@@ -166,6 +171,7 @@ def solve_nl(
         seconds=seconds,
         log=log,
         stats={k: v for k, v in stats.items() if isinstance(v, int | float | str | bool)},
+        timings={"import_nl": t_import, "setup": t_setup, "ipopt": seconds},
     )
 
 

@@ -1,0 +1,106 @@
+"""Benchmark: F1 soft-NLP with Ipopt against the iterative solver, by stage and backend.
+
+For Garnet games of 10^3 and 10^4 (``--large``: also 3·10^4 and 10^5) state-action pairs at
+a fixed θ (the MFE alone, warm-started from the iterative solution unless ``--cold``):
+
+* ``pyomo`` backend: Pyomo build, .nl write, .nl import into CasADi, NLP setup, Ipopt;
+* ``casadi`` backend: the same equations as sparse CasADi expressions, NLP setup, Ipopt;
+
+each as a ratio to the iterative solver's time to a certified MFE, measured in the same run.
+The pyomo backend is skipped above 10^4 pairs (its setup alone takes minutes there).
+
+    python benchmarks/soft_nlp_scaling.py [--large] [--cold]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pyomo.repn.plugins.nl_writer import NLWriter
+
+import smfe
+from smfe.certify.certificate import certify_point
+from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
+from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
+from smfe.game.compiled import compile_game
+from smfe.ipopt import prepare, solve_nl
+from smfe.solvers.mfe import solve_mfe
+from smfe.solvers.options import MFEOptions
+
+SIZES = {1_000: 100, 10_000: 1_000, 30_000: 3_000, 100_000: 10_000}
+IPOPT = {"tol": 1e-10, "constr_viol_tol": 1e-10, "max_iter": 3000}
+
+
+def line(name: str, sec: float, base: float, extra: str = "") -> None:
+    print(f"  {name:<28} {sec:8.2f} s  {sec / base:7.1f}x  {extra}")
+
+
+def run(n_sa: int, warm: bool) -> None:
+    game = smfe.make_instance(
+        "garnet", n_states=SIZES[n_sa], n_actions=10, branching=5, n_types=1, n_zones=10
+    )
+    cg = compile_game(game)
+    theta = game.start()
+    t = time.perf_counter()
+    sol = solve_mfe(cg, theta, MFEOptions(tol=1e-8))
+    base = time.perf_counter() - t
+    print(f"\n== {n_sa} state-action pairs, {'warm' if warm else 'cold'} start")
+    line("iterative MFE (baseline)", base, base, f"residual {sol.residual:.1e}")
+    start = sol if warm else None
+    if n_sa <= 10_000:
+        t = time.perf_counter()
+        built = build_soft_nlp(game, SoftNLPOptions(theta=theta, objective="none", start=start))
+        t_build = time.perf_counter() - t
+        t = time.perf_counter()
+        buf = io.StringIO()
+        info = NLWriter().write(
+            built.model, buf, linear_presolve=False, symbolic_solver_labels=False
+        )
+        nl = prepare(buf.getvalue())
+        t_write = time.perf_counter() - t
+        out = solve_nl(nl, IPOPT)
+        for var, val in zip(info.variables, out.x, strict=True):
+            var.set_value(float(val), skip_validation=True)
+        v = built.values()
+        ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
+        total = t_build + t_write + sum(out.timings.values())
+        print(
+            f"  pyomo backend: {len(info.variables)} variables, {len(info.constraints)} constraints"
+        )
+        line("Pyomo build", t_build, base)
+        line(".nl write + clean", t_write, base)
+        line(".nl import (CasADi)", out.timings["import_nl"], base)
+        line("NLP setup (derivatives)", out.timings["setup"], base)
+        line("Ipopt", out.timings["ipopt"], base, f"{out.status}, {out.iterations} it")
+        line("pyomo backend end to end", total, base, f"certificate passed={ok}")
+    t = time.perf_counter()
+    model = build_casadi_f1(cg, theta, start)
+    t_build = time.perf_counter() - t
+    crun = solve_casadi_f1(model, IPOPT)
+    v = crun.values
+    ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
+    total = t_build + sum(crun.timings.values())
+    print("  casadi backend:")
+    line("CasADi build", t_build, base)
+    line("NLP setup (derivatives)", crun.timings["setup"], base)
+    line("Ipopt", crun.timings["ipopt"], base, f"{crun.status}, {crun.iterations} it")
+    line("casadi backend end to end", total, base, f"certificate passed={ok}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--large", action="store_true", help="also 3·10^4 and 10^5 pairs")
+    ap.add_argument("--cold", action="store_true", help="no warm start from the iterative solver")
+    args = ap.parse_args()
+    for n in [1_000, 10_000] + ([30_000, 100_000] if args.large else []):
+        run(n, warm=not args.cold)
+
+
+if __name__ == "__main__":
+    main()
