@@ -14,8 +14,9 @@ from numpy.typing import NDArray
 
 from smfe.errors import SolveFailed
 
-DIRECT_MAX = 4000
-"""Systems up to this size are factorised directly."""
+DIRECT_MAX = 1000
+"""Systems up to this size are factorised directly (LU of a random transition graph fills in:
+at 3,000 states it took 50 s where restarted GMRES took 0.3 s)."""
 
 
 def solve(

@@ -53,7 +53,7 @@ class MFEOptions(_Options):
     damping: float = 0.5
     newton: bool = True
     newton_from: float = 0.1
-    newton_max_size: int = 60_000
+    newton_max_size: int = 20_000
     continuation: bool = True
     continuation_after: int = 300
 
