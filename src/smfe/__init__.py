@@ -26,6 +26,7 @@ from smfe.game import (
 )
 from smfe.game.catalogue import catalogue, make_instance
 from smfe.game.serialize import load_game, save_game
+from smfe.ipopt import pyomo_plugin as _pyomo_plugin  # noqa: F401 (registers "smfe_ipopt")
 from smfe.solvers import (
     LeaderOptions,
     MFEOptions,

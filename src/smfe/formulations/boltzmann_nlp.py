@@ -19,10 +19,15 @@ import numpy as np
 import pyomo.environ as pyo
 
 from smfe.errors import FormulationError
-from smfe.formulations.bounds import reward_bound, value_bound
 from smfe.formulations.built import Built
 from smfe.formulations.exact_mpec import MPECOptions
-from smfe.formulations.soft_nlp import add_bellman, add_mean_field, add_objective, base_model
+from smfe.formulations.soft_nlp import (
+    add_bellman,
+    add_mean_field,
+    add_objective,
+    add_value_variables,
+    base_model,
+)
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
 from smfe.solvers.mfe import MFESolution
@@ -37,14 +42,8 @@ def build_boltzmann_nlp(game: Game, options: MPECOptions | None = None) -> Built
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     m = base_model(cg, theta, f"boltzmann-nlp[{game.name}]")
-    vb = value_bound(cg)
-    qb = reward_bound(cg) + cg.gamma * vb
-    vbounds = (-vb, vb) if np.isfinite(vb) else (None, None)
-    qbounds = (-qb, qb) if np.isfinite(qb) else (None, None)
-    m.V = pyo.Var(m.T, m.S, bounds=vbounds, initialize=0.0)
-    m.Q = pyo.Var(m.T, m.SA, bounds=qbounds, initialize=0.0)
+    add_value_variables(m, cg)
     m.W = pyo.Var(m.T, m.S, initialize=0.0)
-    m.pi = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
     m.select = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
     m.eps = pyo.Param(initialize=float(opts.eps), mutable=True, within=pyo.NonNegativeReals)
     add_bellman(m, cg)

@@ -9,6 +9,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.game.compiled import CompiledGame
+from smfe.solvers.mfe import MFESolution
+from smfe.solvers.status import TerminationCondition
 
 FloatArray = NDArray[np.float64]
 
@@ -54,3 +56,20 @@ class Built:
             "nu": self._read(m.nu, (T, cg.n_sa)),
             "mu": self._read(m.mu, (T, cg.n_s)),
         }
+
+
+def solution_from_values(
+    v: dict[str, FloatArray], residual: float, iterations: int, termination: TerminationCondition
+) -> MFESolution:
+    """The flat arrays of :meth:`Built.values` as the solvers' :class:`MFESolution`."""
+    return MFESolution(
+        theta=v["theta"],
+        nu=v["nu"],
+        policy=v["pi"],
+        value=v["V"],
+        q=v["Q"],
+        mu=v["mu"],
+        residual=residual,
+        iterations=iterations,
+        termination=termination,
+    )

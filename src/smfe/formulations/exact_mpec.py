@@ -23,9 +23,14 @@ import pyomo.environ as pyo
 from numpy.typing import NDArray
 
 from smfe.errors import InstanceError
-from smfe.formulations.bounds import reward_bound, value_bound
 from smfe.formulations.built import Built
-from smfe.formulations.soft_nlp import add_bellman, add_mean_field, add_objective, base_model
+from smfe.formulations.soft_nlp import (
+    add_bellman,
+    add_mean_field,
+    add_objective,
+    add_value_variables,
+    base_model,
+)
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 
@@ -65,11 +70,7 @@ def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
     cg = compile_game(exact)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     m = base_model(cg, theta, f"exact-mpec[{game.name}]")
-    vb = value_bound(cg)
-    qb = reward_bound(cg) + cg.gamma * vb
-    m.V = pyo.Var(m.T, m.S, bounds=(-vb, vb) if np.isfinite(vb) else (None, None), initialize=0.0)
-    m.Q = pyo.Var(m.T, m.SA, bounds=(-qb, qb) if np.isfinite(qb) else (None, None), initialize=0.0)
-    m.pi = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
+    add_value_variables(m, cg)
     m.eps = pyo.Param(initialize=float(opts.eps), mutable=True, within=pyo.NonNegativeReals)
     add_bellman(m, cg)
     state = cg.sa_state

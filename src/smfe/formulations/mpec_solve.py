@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from smfe.certify.certificate import Tolerances
 from smfe.formulations.bounds import reward_bound
-from smfe.formulations.built import Built
+from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.exact_mpec import (
     MPECOptions,
     build_exact_mpec,
@@ -209,17 +209,7 @@ def solve_mpec_scholtes(
         )
     )
     v = built.values()
-    sol = MFESolution(
-        theta=v["theta"],
-        nu=v["nu"],
-        policy=v["pi"],
-        value=v["V"],
-        q=v["Q"],
-        mu=v["mu"],
-        residual=comp,
-        iterations=sum(r.iterations for r in runs),
-        termination=term,
-    )
+    sol = solution_from_values(v, comp, sum(r.iterations for r in runs), term)
     label = ""
     stationary: bool | None = None
     if not fixed and converged:

@@ -19,7 +19,7 @@ from pyomo.repn.plugins.nl_writer import NLWriter
 
 from smfe.certify.certificate import Tolerances
 from smfe.errors import InstanceError
-from smfe.formulations.built import Built
+from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
@@ -118,17 +118,7 @@ def solve_soft_nlp(
         iterations, log, ipopt_time = run.iterations, run.log, run.seconds
     if not np.isfinite(v["nu"]).all():
         raise InstanceError("soft-nlp", "Ipopt returned no values")
-    sol = MFESolution(
-        theta=v["theta"],
-        nu=v["nu"],
-        policy=v["pi"],
-        value=v["V"],
-        q=v["Q"],
-        mu=v["mu"],
-        residual=float("nan"),
-        iterations=iterations,
-        termination=termination,
-    )
+    sol = solution_from_values(v, float("nan"), iterations, termination)
     grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
     result = build_result(
         cg,

@@ -283,6 +283,17 @@ def base_model(cg: CompiledGame, theta: FloatArray | None, name: str) -> Any:
     return m
 
 
+def add_value_variables(m: Any, cg: CompiledGame) -> None:
+    """V (T × N_S), Q and π (T × N_SA) with the proven bounds of :mod:`.bounds`."""
+    vb = value_bound(cg)
+    qb = reward_bound(cg) + cg.gamma * vb
+    vbounds = (-vb, vb) if np.isfinite(vb) else (None, None)
+    qbounds = (-qb, qb) if np.isfinite(qb) else (None, None)
+    m.V = pyo.Var(m.T, m.S, bounds=vbounds, initialize=0.0)
+    m.Q = pyo.Var(m.T, m.SA, bounds=qbounds, initialize=0.0)
+    m.pi = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
+
+
 def warm_start(m: Any, cg: CompiledGame, sol: MFESolution) -> None:
     """Set every variable to the iterative solution's value (V, Q, π, ν, μ, z, y)."""
     T = cg.T
@@ -321,17 +332,12 @@ def build_soft_nlp(game: Game, options: SoftNLPOptions | None = None) -> Built:
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     m = base_model(cg, theta, f"soft-nlp[{game.name}]")
-    vb = value_bound(cg)
-    qb = reward_bound(cg) + cg.gamma * vb
-    vbounds = (-vb, vb) if np.isfinite(vb) else (None, None)
-    qbounds = (-qb, qb) if np.isfinite(qb) else (None, None)
-    m.V = pyo.Var(m.T, m.S, bounds=vbounds, initialize=0.0)
-    m.Q = pyo.Var(m.T, m.SA, bounds=qbounds, initialize=0.0)
-    m.pi = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0), initialize=0.5)
+    add_value_variables(m, cg)
     add_soft_response(m, cg)
     add_mean_field(m, cg)
     add_objective(m, cg, opts.objective)
     if opts.start is not None:
         warm_start(m, cg, opts.start)
+    vb = value_bound(cg)
     notes = [f"|V| <= {vb:.4g} (proven bound)"] if np.isfinite(vb) else []
     return Built(model=m, cg=cg, formulation="soft-nlp", notes=notes)

@@ -37,10 +37,9 @@ def two_state(
 ) -> Game:
     r"""A hand-solvable game: one type, states {0, 1}; action a moves the follower to state a.
 
-    Reward :math:`r(x,a) = u_a + \theta\,[a=0] - b\,p` with :math:`p = \sum_x\nu(x,0)` the
-    share choosing 0 (a congestion price of slope b). Q does not depend on x, so
-    :math:`V = \tau\log\sum_a e^{f_a/\tau}/(1-\gamma)` with :math:`f_0 = u_0+\theta-bp`,
-    :math:`f_1 = u_1 - b(1-p)`... here only action 0 is priced: :math:`f_1 = u_1`, and the MFE
+    Rewards :math:`f_0 = u_0 + \theta - b\,p` for action 0 and :math:`f_1 = u_1` for action 1,
+    with :math:`p = \sum_x\nu(x,0)` the share choosing 0 (a congestion price of slope b).
+    Q does not depend on x, so :math:`V = \tau\log\sum_a e^{f_a/\tau}/(1-\gamma)` and the MFE
     solves :math:`p = \sigma((u_0 + \theta - b p - u_1)/\tau)`, unique since b >= 0. The leader
     steers the share to ``target`` and maximises :math:`J = -(p - p^\star)^2`, so the S-MFE is
     :math:`p = p^\star`, :math:`J = 0` and, in closed form,
