@@ -12,7 +12,9 @@ Methods (``smfe.methods()``):
 * ``mpec-scholtes`` — formulation F2 (exact response, complementarity) by a Scholtes homotopy
   with Ipopt; for a game with τ > 0 it solves the game's exact-response (τ = 0) version;
 * ``boltzmann-nlp`` — formulation F1-Boltzmann (π = softmax(Q*/τ), the hard max as
-  complementarity) by the same homotopy.
+  complementarity) by the same homotopy;
+* ``milp`` — formulation F2b (exact response, θ from a finite menu: ``{"menu": [...]}`` or
+  ``{"grid": [...]}``) as a big-M MILP solved by HiGHS: a global optimum over the menu.
 
 The default (``method=None``) is ``mfe`` for a game without leader decision, ``pgd`` for a
 soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``.
@@ -47,6 +49,7 @@ METHODS = (
     "soft-nlp",
     "mpec-scholtes",
     "boltzmann-nlp",
+    "milp",
 )
 
 
@@ -100,6 +103,11 @@ def solve(
         from smfe.formulations.nlp_solve import NLPOptions, solve_soft_nlp
 
         result = solve_soft_nlp(game, _options(NLPOptions, options), th, tolerances)
+        solve_time = time.perf_counter() - t0
+    elif method == "milp":
+        from smfe.formulations.milp_solve import MILPOptions, solve_milp
+
+        result = solve_milp(game, _options(MILPOptions, options), tolerances)
         solve_time = time.perf_counter() - t0
     elif method in ("mpec-scholtes", "boltzmann-nlp"):
         from smfe.formulations.mpec_solve import MPECSolveOptions, solve_mpec_scholtes

@@ -144,11 +144,13 @@ def build_result(
     tolerances: Tolerances | None = None,
     message: str = "",
     stationary: bool | None = None,
+    global_optimum: bool = False,
 ) -> Result:
     """Certify the flat solution, map it to per-type arrays and set the two-axis status.
 
     ``stationary`` overrides the leader's local-optimality evidence for methods that prove
-    it their own way (e.g. B-stationarity of an MPEC by branch enumeration).
+    it their own way (e.g. B-stationarity of an MPEC by branch enumeration);
+    ``global_optimum`` marks a certified answer proven globally optimal (a MILP at zero gap).
     """
     cert = certify_point(
         cg,
@@ -163,7 +165,7 @@ def build_result(
     g = cg.game
     if solution != SolutionStatus.OPTIMAL:
         optimality = Optimality.NONE
-    elif g.n_theta == 0:
+    elif g.n_theta == 0 or (leader_optimised and global_optimum):
         optimality = Optimality.GLOBAL
     elif leader_optimised and (
         stationary if stationary is not None else "leader_stationarity" in cert.residuals

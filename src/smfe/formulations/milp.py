@@ -1,0 +1,241 @@
+r"""F2b: the exact S-MFE over a finite menu of leader decisions as a big-M MILP (HiGHS).
+
+Applies when the followers play an exact best response (τ = 0), rewards are affine in θ and
+in the aggregates (affine prices, no θ·price terms), transitions do not depend on θ, the
+leader picks θ from a finite menu {θ⁽¹⁾, …, θ⁽ᴷ⁾} and the leader objective has no quadratic
+term in y (θ-only quadratics are fine: they are constants per menu entry). Otherwise
+:func:`check_milp` raises a :class:`~smfe.errors.FormulationError` saying which condition
+fails — nothing is dropped silently.
+
+Model (every step t; stationary: t = 0 and V_{t+1} = V_0; finite: V_T = 0):
+
+.. math::
+   \textstyle\sum_k\delta_k = 1,\ \delta\in\{0,1\}^K,\quad \theta = \sum_k\delta_k\theta^{(k)},\\
+   Q_t = r^0 + R^\top\theta + E^{0\top}(\alpha + \beta\odot z_t) + \gamma P V_{t+1},\quad
+   z_t = G\nu_t,\quad V_t(x)\ \ge\ Q_t(x,a),\\
+   \nu_t(x,a) \le b_t(x,a),\quad V_t(x) - Q_t(x,a) \le M\,(1 - b_t(x,a)),\quad b\in\{0,1\},
+
+with the flow equations on ν (linear). The big-M is derived from proven bounds,
+:math:`M = \bar V + \bar Q` with :math:`|V|\le\bar V`, :math:`|Q|\le\bar Q`
+(:mod:`smfe.formulations.bounds`), never typed in; after the solve no ``V − Q ≤ M(1 − b)``
+may be tight at M (checked, a typed error otherwise). The leader measurements that multiply
+θ with ν are linearised exactly with :math:`w_{k} = \delta_k\nu` (binary × [0, 1]):
+:math:`w_k\le\nu,\ w_k\le\delta_k,\ w_k\ge\nu-(1-\delta_k),\ w_k\ge0`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyomo.environ as pyo
+from numpy.typing import NDArray
+
+from smfe.errors import FormulationError, InstanceError
+from smfe.formulations.bounds import aggregate_ranges, reward_bound, value_bound
+from smfe.formulations.built import Built
+from smfe.formulations.soft_nlp import _rows, add_bellman
+from smfe.game.compiled import CompiledGame, compile_game
+from smfe.game.model import Game
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Menu:
+    """A finite list of leader decisions (rows), each inside Θ."""
+
+    entries: FloatArray
+
+    @classmethod
+    def grid(cls, values: Sequence[Sequence[float]]) -> Menu:
+        """The Cartesian product of per-component value lists."""
+        return cls(np.array(list(itertools.product(*values)), dtype=np.float64))
+
+    def validated(self, game: Game) -> FloatArray:
+        e = np.atleast_2d(np.asarray(self.entries, dtype=np.float64))
+        if e.shape[1] != game.n_theta or e.shape[0] == 0:
+            raise InstanceError("menu", f"has shape {e.shape}, expected (K >= 1, {game.n_theta})")
+        for k, row in enumerate(e):
+            if game.decision.violation(row) > 1e-9:
+                raise InstanceError("menu", "entry is outside the decision set", k)
+        return e
+
+
+def check_milp(game: Game) -> None:
+    """Raise FormulationError unless the game fits F2b (module docstring)."""
+    why = []
+    if any(t.transition_theta for t in game.types):
+        why.append("transitions depend on θ")
+    if any(p.curvature != 0.0 for p in game.prices):
+        why.append(
+            "a price is quadratic in its aggregate (piecewise linearisation not implemented)"
+        )
+    if any(t.exposure_theta is not None and np.any(t.exposure_theta) for t in game.types):
+        why.append("rewards contain θ × price products")
+    D = game.objective.y_quadratic
+    if D is not None and np.any(D):
+        why.append(
+            "the leader objective is quadratic in the mean-field measurements y "
+            "(piecewise linearisation not implemented)"
+        )
+    if why:
+        raise FormulationError("the big-M MILP cannot take this game: " + "; ".join(why))
+
+
+def big_m(cg: CompiledGame) -> float:
+    """M = bound on V + bound on Q: V − Q can never exceed it."""
+    vb = value_bound(cg)
+    qb = reward_bound(cg) + cg.gamma * vb
+    if not np.isfinite(vb + qb):
+        raise FormulationError("the big-M MILP needs bounded rewards (finite bounds on θ)")
+    return float(vb + qb)
+
+
+def build_milp(game: Game, menu: Menu) -> Built:
+    """Build F2b for the exact-response version of ``game`` over ``menu``."""
+    check_milp(game)
+    from dataclasses import replace
+
+    exact = game if game.tau == 0.0 else replace(game, tau=0.0)
+    cg = compile_game(exact)
+    entries = menu.validated(exact)
+    K, d = entries.shape
+    T, finite = cg.T, exact.finite
+    M = big_m(cg)
+    vb = value_bound(cg)
+    m = pyo.ConcreteModel(name=f"milp[{game.name}]")
+    m.T = pyo.Set(initialize=range(T), ordered=True)
+    m.S = pyo.Set(initialize=range(cg.n_s), ordered=True)
+    m.SA = pyo.Set(initialize=range(cg.n_sa), ordered=True)
+    m.M = pyo.Set(initialize=range(exact.n_prices), ordered=True)
+    m.Y = pyo.Set(initialize=range(exact.n_leader_aggregates), ordered=True)
+    m.J = pyo.Set(initialize=range(d), ordered=True)
+    m.K = pyo.Set(initialize=range(K), ordered=True)
+    m.delta = pyo.Var(m.K, within=pyo.Binary)
+    m.choose = pyo.Constraint(expr=sum(m.delta[k] for k in m.K) == 1)
+    m.theta = pyo.Var(m.J)
+    m.theta_menu = pyo.Constraint(
+        m.J, rule=lambda _, j: m.theta[j] == sum(float(entries[k, j]) * m.delta[k] for k in m.K)
+    )
+    m.V = pyo.Var(m.T, m.S, bounds=(-vb, vb))
+    m.Q = pyo.Var(m.T, m.SA, bounds=(-M + vb, M - vb))
+    m.nu = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0))
+    m.b = pyo.Var(m.T, m.SA, within=pyo.Binary)
+    zr = aggregate_ranges(cg)
+    m.z = pyo.Var(m.T, m.M, bounds=lambda _, t, k: (float(zr[k, 0]), float(zr[k, 1])))
+    a, bb = cg.p_coef[:, 0], cg.p_coef[:, 1]
+    m.price = pyo.Expression(m.T, m.M, rule=lambda _, t, k: float(a[k]) + float(bb[k]) * m.z[t, k])
+    m._cols_R, m._cols_E0, m._cols_Eth = _rows(cg.R.T), _rows(cg.E0.T), _rows(cg.Eth.T)
+    add_bellman(m, cg)
+    state = cg.sa_state
+    m.dominance = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i])
+    m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
+    m.bigm = pyo.Constraint(
+        m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])
+    )
+    ptr = cg.state_sa_ptr
+    P0T = _rows(cg.P0.T)
+
+    def mass(t: int, x: int) -> Any:
+        return sum(m.nu[t, i] for i in range(ptr[x], ptr[x + 1]))
+
+    def inflow(t: int, x: int) -> Any:
+        idx, val = P0T[x]
+        return sum(float(v) * m.nu[t, int(i)] for i, v in zip(idx, val, strict=True))
+
+    if finite:
+        m.init = pyo.Constraint(m.S, rule=lambda _, x: mass(0, x) == float(cg.mu0[x]))
+        m.flow = pyo.Constraint(
+            range(1, T), m.S, rule=lambda _, t, x: mass(t, x) == inflow(t - 1, x)
+        )
+    else:
+        first = {int(x) for x in cg.first_state}
+        m.flow = pyo.Constraint(
+            m.S, rule=lambda _, x: pyo.Constraint.Skip if x in first else mass(0, x) == inflow(0, x)
+        )
+        off = cg.state_off
+        m.types = pyo.Constraint(
+            range(cg.n_types),
+            rule=lambda _, k: sum(mass(0, x) for x in range(off[k], off[k + 1])) == 1.0,
+        )
+    G = _rows(cg.G)
+    m.aggregate = pyo.Constraint(
+        m.T,
+        m.M,
+        rule=lambda _, t, k: (
+            m.z[t, k] == sum(float(v) * m.nu[t, int(i)] for i, v in zip(*G[k], strict=True))
+        ),
+    )
+    _add_leader_objective(m, cg, entries)
+    return Built(model=m, cg=cg, formulation="milp", notes=[f"big-M = {M:.6g} (|V| <= {vb:.6g})"])
+
+
+def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
+    """J with every θ·ν product linearised through w_k = δ_k ν (exact for binary δ)."""
+    g = cg.game
+    o = g.objective
+    K = entries.shape[0]
+    ny = g.n_leader_aggregates
+    coupled = ny and (cg.Hth.nnz or (o.theta_y is not None and np.any(o.theta_y)))
+    J: Any = o.constant
+    for k in range(K):
+        c = 0.0
+        if o.theta_linear is not None:
+            c += float(o.theta_linear @ entries[k])
+        if o.theta_quadratic is not None:
+            c += 0.5 * float(entries[k] @ o.theta_quadratic @ entries[k])
+        if c:
+            J += c * m.delta[k]
+    if not ny:
+        m.objective = pyo.Objective(expr=J, sense=pyo.maximize)
+        return
+    if coupled:
+        m.w = pyo.Var(m.K, m.T, m.SA, bounds=(0.0, 1.0))
+        m.w_nu = pyo.Constraint(m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] <= m.nu[t, i])
+        m.w_delta = pyo.Constraint(
+            m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] <= m.delta[k]
+        )
+        m.w_low = pyo.Constraint(
+            m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] >= m.nu[t, i] - (1 - m.delta[k])
+        )
+        rows_k = [_rows(cg.leader_matrix(entries[k])) for k in range(K)]
+
+        def y_k(k: int, t: int, i: int) -> Any:
+            idx, val = rows_k[k][i]
+            return sum(float(v) * m.w[k, t, int(s)] for s, v in zip(idx, val, strict=True))
+
+        for t in range(cg.T):
+            for k in range(K):
+                weights = np.zeros(ny)
+                if o.y_linear is not None:
+                    weights += o.y_linear
+                if o.theta_y is not None:
+                    weights += entries[k] @ o.theta_y
+                J += sum(float(weights[i]) * y_k(k, t, i) for i in range(ny) if weights[i])
+    else:
+        H = _rows(cg.H0)
+        for t in range(cg.T):
+            for i in range(ny):
+                if o.y_linear is not None and o.y_linear[i]:
+                    idx, val = H[i]
+                    J += float(o.y_linear[i]) * sum(
+                        float(v) * m.nu[t, int(s)] for s, v in zip(idx, val, strict=True)
+                    )
+    m.objective = pyo.Objective(expr=J, sense=pyo.maximize)
+
+
+def tight_big_m(built: Built, rel: float = 1e-6) -> list[tuple[int, int]]:
+    """Pairs with b = 0 whose slack V − Q reaches M(1 − rel): M may be cutting them off."""
+    m, cg = built.model, built.cg
+    M = big_m(cg)
+    out = []
+    for (t, i), b in m.b.items():
+        if round(b.value or 0.0) == 0:
+            slack = m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value
+            if slack >= M * (1.0 - rel):
+                out.append((t, i))
+    return out
