@@ -37,6 +37,8 @@ class Tolerances:
     exploitability: float = 1e-7
     leader_feasibility: float = 1e-8
     leader_stationarity: float = 1e-5
+    feasible: float = 1e-6  # a point failing the tolerances above is still labelled 'feasible'
+    # (not 'infeasible') when its consistency, policy and Θ residuals are below this
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def _certify_point(
     res = {k: (v if np.isfinite(v) else float("inf")) for k, v in res.items()}
     tols = {k: getattr(tol, k) for k in res}
     failed = tuple(k for k, v in res.items() if not v <= tols[k])
+    tols["feasible"] = tol.feasible
     uniq, why = unique_mfe(g)
     if why:
         notes.append(why)

@@ -14,7 +14,9 @@ Methods (``smfe.methods()``):
 * ``boltzmann-nlp`` — formulation F1-Boltzmann (π = softmax(Q*/τ), the hard max as
   complementarity) by the same homotopy;
 * ``milp`` — formulation F2b (exact response, θ from a finite menu: ``{"menu": [...]}`` or
-  ``{"grid": [...]}``) as a big-M MILP solved by HiGHS: a global optimum over the menu.
+  ``{"grid": [...]}``) as a big-M MILP solved by HiGHS: a global optimum over the menu;
+* ``convex-mfe`` — formulation F3 (cvxpy): the finite-horizon soft MFE at a fixed θ as a
+  strictly concave program over occupation measures (a uniqueness certificate).
 
 The default (``method=None``) is ``mfe`` for a game without leader decision, ``pgd`` for a
 soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``.
@@ -50,6 +52,7 @@ METHODS = (
     "mpec-scholtes",
     "boltzmann-nlp",
     "milp",
+    "convex-mfe",
 )
 
 
@@ -103,6 +106,11 @@ def solve(
         from smfe.formulations.nlp_solve import NLPOptions, solve_soft_nlp
 
         result = solve_soft_nlp(game, _options(NLPOptions, options), th, tolerances)
+        solve_time = time.perf_counter() - t0
+    elif method == "convex-mfe":
+        from smfe.formulations.convex_mfe import ConvexOptions, solve_convex
+
+        result = solve_convex(game, _options(ConvexOptions, options), th, tolerances)
         solve_time = time.perf_counter() - t0
     elif method == "milp":
         from smfe.formulations.milp_solve import MILPOptions, solve_milp

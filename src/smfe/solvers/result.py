@@ -122,8 +122,9 @@ def finalise_status(
     if termination == TerminationCondition.CONVERGED and certificate.passed:
         return SolutionStatus.OPTIMAL
     feasible_keys = ("consistency", "policy", "leader_feasibility")
+    slack = max(certificate.tolerances.get("feasible", 0.0), 0.0)
     if all(
-        certificate.residuals.get(k, 0.0) <= certificate.tolerances.get(k, 0.0)
+        certificate.residuals.get(k, 0.0) <= max(certificate.tolerances.get(k, 0.0), slack)
         for k in feasible_keys
     ):
         return SolutionStatus.FEASIBLE
