@@ -28,7 +28,9 @@ TOL = {
 SOFT_MFE: dict[str, Callable[[smfe.Game], smfe.Result]] = {
     "mfe": lambda g: smfe.solve(g, "mfe"),
     "soft-nlp/pyomo": lambda g: smfe.solve(g, "soft-nlp", {"fix_theta": True, "backend": "pyomo"}),
-    "soft-nlp/casadi": lambda g: smfe.solve(g, "soft-nlp", {"fix_theta": True, "backend": "casadi"}),
+    "soft-nlp/casadi": lambda g: smfe.solve(
+        g, "soft-nlp", {"fix_theta": True, "backend": "casadi"}
+    ),
     "convex-mfe": lambda g: smfe.solve(g, "convex-mfe"),
 }
 INSTANCES: dict[str, dict[str, Any]] = {
@@ -47,7 +49,9 @@ def _game(case: str, **extra: Any) -> smfe.Game:
     return smfe.make_instance(name, **{**INSTANCES[case], **extra})
 
 
-def _accepting(methods: dict[str, Callable[[smfe.Game], smfe.Result]], g: smfe.Game) -> list[smfe.Result]:
+def _accepting(
+    methods: dict[str, Callable[[smfe.Game], smfe.Result]], g: smfe.Game
+) -> list[smfe.Result]:
     out = []
     for run in methods.values():
         try:
@@ -79,7 +83,8 @@ def test_soft_leader_matrix(case: str) -> None:
 
 
 EXACT_SMALL = {"n_states": 5, "n_actions": 2, "n_zones": 2}
-"""The MILP's big-M relaxation is weak: keep its instances small (see benchmarks/milp_scaling.py)."""
+"""The MILP's big-M relaxation is weak: keep its instances small
+(see benchmarks/milp_convex_scaling.py)."""
 
 
 @pytest.mark.parametrize("case", ["garnet", "garnet-seed1-finite", "garnet-seed3-finite-2types"])

@@ -75,3 +75,26 @@ def test_big_m_is_derived_not_typed() -> None:
     M = float(built.notes[0].split("=")[1].split()[0])
     assert all(c.body.polynomial_degree() == 1 for c in built.model.bigm.values())
     assert M > 0 and np.isfinite(M)
+
+
+@pytest.mark.parametrize("game", ["two-state", "garnet"])
+def test_gdp_route_agrees_with_the_big_m_route(game: str) -> None:
+    if game == "two-state":
+        g, grid = _linear_two_state(), [list(np.linspace(-1.0, 1.0, 11))]
+    else:
+        g = smfe.make_instance(
+            "garnet",
+            tau=0.0,
+            balance_weight=0.0,
+            n_states=5,
+            n_actions=2,
+            n_zones=2,
+            horizon=3,
+            seed=2,
+        )
+        grid = [[0.0, 0.4, 1.0]] * 2
+    a = smfe.solve(g, "milp", {"grid": grid, "route": "bigm"})
+    b = smfe.solve(g, "milp", {"grid": grid, "route": "gdp"})
+    assert a.status.ok and b.status.ok and "gdp route" in b.message
+    assert abs(a.objective - b.objective) < ENUM_TOL
+    assert np.array_equal(a.theta, b.theta)

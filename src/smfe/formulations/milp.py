@@ -95,8 +95,15 @@ def big_m(cg: CompiledGame) -> float:
     return float(vb + qb)
 
 
-def build_milp(game: Game, menu: Menu) -> Built:
-    """Build F2b for the exact-response version of ``game`` over ``menu``."""
+def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
+    """Build F2b for the exact-response version of ``game`` over ``menu``.
+
+    ``route="bigm"`` writes the binaries and big-M rows above; ``route="gdp"`` states the
+    complementarity with ``pyomo.mpec`` and lets Pyomo's ``mpec.simple_disjunction`` and
+    ``gdp.bigm`` transformations produce the MILP, with the same derived M.
+    """
+    if route not in ("bigm", "gdp"):
+        raise InstanceError("options.route", f"must be 'bigm' or 'gdp', got {route!r}")
     check_milp(game)
     from dataclasses import replace
 
@@ -132,11 +139,25 @@ def build_milp(game: Game, menu: Menu) -> Built:
     m._cols_R, m._cols_E0, m._cols_Eth = _rows(cg.R.T), _rows(cg.E0.T), _rows(cg.Eth.T)
     add_bellman(m, cg)
     state = cg.sa_state
-    m.dominance = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i])
-    m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
-    m.bigm = pyo.Constraint(
-        m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])
-    )
+    if route == "bigm":
+        m.dominance = pyo.Constraint(
+            m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i]
+        )
+        m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
+        m.bigm = pyo.Constraint(
+            m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])
+        )
+    else:
+        from pyomo.mpec import Complementarity, complements
+
+        m.del_component(m.b)
+        m.exact = Complementarity(
+            m.T,
+            m.SA,
+            rule=lambda _, t, i: complements(
+                m.nu[t, i] >= 0, m.V[t, int(state[i])] - m.Q[t, i] >= 0
+            ),
+        )
     ptr = cg.state_sa_ptr
     P0T = _rows(cg.P0.T)
 
@@ -171,7 +192,12 @@ def build_milp(game: Game, menu: Menu) -> Built:
         ),
     )
     _add_leader_objective(m, cg, entries)
-    return Built(model=m, cg=cg, formulation="milp", notes=[f"big-M = {M:.6g} (|V| <= {vb:.6g})"])
+    if route == "gdp":
+        pyo.TransformationFactory("mpec.simple_disjunction").apply_to(m)
+        pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=M)
+    return Built(
+        model=m, cg=cg, formulation=f"milp/{route}", notes=[f"big-M = {M:.6g} (|V| <= {vb:.6g})"]
+    )
 
 
 def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
@@ -229,13 +255,12 @@ def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None
 
 
 def tight_big_m(built: Built, rel: float = 1e-6) -> list[tuple[int, int]]:
-    """Pairs with b = 0 whose slack V − Q reaches M(1 − rel): M may be cutting them off."""
+    """Pairs whose slack V − Q reaches M(1 − rel): the big-M may be cutting them off."""
     m, cg = built.model, built.cg
     M = big_m(cg)
     out = []
-    for (t, i), b in m.b.items():
-        if round(b.value or 0.0) == 0:
-            slack = m.V[t, int(cg.sa_state[i])].value - m.Q[t, i].value
-            if slack >= M * (1.0 - rel):
-                out.append((t, i))
+    for (t, i), q in m.Q.items():
+        slack = m.V[t, int(cg.sa_state[i])].value - q.value
+        if slack >= M * (1.0 - rel):
+            out.append((t, i))
     return out

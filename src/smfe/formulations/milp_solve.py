@@ -32,13 +32,15 @@ GLOBAL_GAP = 1e-9
 @dataclass(frozen=True)
 class MILPOptions(_Options):
     """``menu``: explicit decisions (list of θ vectors) or ``grid``: values per component.
-    HiGHS options: ``time_limit`` (s), ``mip_gap`` (relative), ``threads``."""
+    HiGHS options: ``time_limit`` (s), ``mip_gap`` (relative), ``threads``. ``route``:
+    ``bigm`` (our big-M rows) or ``gdp`` (``pyomo.mpec`` + ``gdp.bigm`` with the same M)."""
 
     menu: list[list[float]] | None = None
     grid: list[list[float]] | None = None
     time_limit: float = 600.0
     mip_gap: float = 0.0
     threads: int = 1
+    route: str = "bigm"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_menu(self) -> Menu:
@@ -63,7 +65,7 @@ def solve_milp(game: Game, options: MILPOptions, tolerances: Tolerances | None) 
 
     menu = options.to_menu()
     t0 = time.perf_counter()
-    built = build_milp(game, menu)
+    built = build_milp(game, menu, options.route)
     t_build = time.perf_counter() - t0
     opt = Highs()
     if not opt.available():
@@ -123,7 +125,8 @@ def solve_milp(game: Game, options: MILPOptions, tolerances: Tolerances | None) 
         history={"objective": [float(primal)], "dual_bound": [float(bound)], "gap": [gap]},
         tolerances=tolerances,
         message=(
-            f"HiGHS {tc_name}: objective {primal:.10g}, dual bound {bound:.10g}, gap {gap:.2e}; "
+            f"{options.route} route, HiGHS {tc_name}: objective {primal:.10g}, "
+            f"dual bound {bound:.10g}, gap {gap:.2e}; "
             f"menu entry {chosen} of {len(menu.validated(cg.game))}; {built.notes[0]}; "
             "V reported from exact dynamic programming at (θ, ν)"
         ),
