@@ -98,3 +98,11 @@ def test_gdp_route_agrees_with_the_big_m_route(game: str) -> None:
     assert a.status.ok and b.status.ok and "gdp route" in b.message
     assert abs(a.objective - b.objective) < ENUM_TOL
     assert np.array_equal(a.theta, b.theta)
+
+
+def test_time_limit_without_a_feasible_point_is_a_typed_failure() -> None:
+    g = smfe.make_instance(
+        "garnet", tau=0.0, balance_weight=0.0, n_states=12, n_actions=3, n_zones=2, horizon=3
+    )
+    with pytest.raises(smfe.SolveFailed, match="time limit"):
+        smfe.solve(g, "milp", {"grid": [[0.0, 0.5, 1.0]] * 2, "time_limit": 0.5})

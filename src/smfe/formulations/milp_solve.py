@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 from numpy.typing import NDArray
 
 from smfe.certify.certificate import Tolerances
-from smfe.errors import FormulationError, InstanceError, SolverUnavailable
+from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
 from smfe.formulations.milp import Menu, build_milp, tight_big_m
 from smfe.game.model import Game
 from smfe.solvers.mfe import MFESolution, induced_policy
@@ -82,7 +82,10 @@ def solve_milp(game: Game, options: MILPOptions, tolerances: Tolerances | None) 
     primal = res.best_feasible_objective
     bound = res.best_objective_bound
     if primal is None or not np.isfinite(primal):
-        raise FormulationError(f"HiGHS found no feasible point (termination: {tc_name})")
+        raise SolveFailed(
+            f"HiGHS stopped without a feasible point (termination: {tc_name}, "
+            f"time limit {options.time_limit} s)"
+        )
     res.solution_loader.load_vars()
     gap = abs(bound - primal) / max(1.0, abs(primal)) if bound is not None else float("inf")
     tight = tight_big_m(built)
