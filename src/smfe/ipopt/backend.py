@@ -83,6 +83,23 @@ def _option_value(v: Any) -> Any:
     return v
 
 
+def casadi_options(log_path: str, options: dict[str, Any] | None, expand: bool) -> dict[str, Any]:
+    """CasADi ``nlpsol`` options: quiet console, full Ipopt log to ``log_path``, never raise
+    on a failed solve (the status is reported), and the user's Ipopt options on top."""
+    opts: dict[str, Any] = {
+        "print_time": False,
+        "error_on_fail": False,
+        "ipopt.print_level": 0,
+        "ipopt.sb": "yes",
+        "ipopt.output_file": log_path,
+        "ipopt.file_print_level": 5,
+        "expand": expand,
+    }
+    for k, v in (options or {}).items():
+        opts[k if "." in k or k == "expand" else f"ipopt.{k}"] = _option_value(v)
+    return opts
+
+
 def solve_nl(
     nl: NLFile,
     options: dict[str, Any] | None = None,
@@ -112,17 +129,7 @@ def solve_nl(
         builder.import_nl(path, {})
         t_import = time.perf_counter() - t_import
         log_path = os.path.join(d, "ipopt.log")
-        opts: dict[str, Any] = {
-            "print_time": False,
-            "error_on_fail": False,
-            "ipopt.print_level": 0,
-            "ipopt.sb": "yes",
-            "ipopt.output_file": log_path,
-            "ipopt.file_print_level": 5,
-        }
-        for k, v in (options or {}).items():
-            opts[k if "." in k or k in ("expand",) else f"ipopt.{k}"] = _option_value(v)
-        opts.setdefault("expand", True)
+        opts = casadi_options(log_path, options, expand=True)
         x = ca.vertcat(*builder.x)
         g = ca.vertcat(*builder.g) if builder.g else ca.MX(0, 1)
         t_setup = time.perf_counter()
