@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 from smfe.errors import FormulationError, InstanceError
 from smfe.formulations.bounds import aggregate_ranges, reward_bound, value_bound
 from smfe.formulations.built import Built
-from smfe.formulations.soft_nlp import _rows, add_bellman
+from smfe.formulations.soft_nlp import _rows, add_bellman, theta_affine_row
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game
 
@@ -164,9 +164,8 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     def mass(t: int, x: int) -> Any:
         return sum(m.nu[t, i] for i in range(ptr[x], ptr[x + 1]))
 
-    def inflow(t: int, x: int) -> Any:
-        idx, val = P0T[x]
-        return sum(float(v) * m.nu[t, int(i)] for i, v in zip(idx, val, strict=True))
+    def inflow(t: int, x: int) -> Any:  # transitions do not depend on θ here (check_milp)
+        return theta_affine_row(m, P0T, [], x, lambda i: m.nu[t, i])
 
     if finite:
         m.init = pyo.Constraint(m.S, rule=lambda _, x: mass(0, x) == float(cg.mu0[x]))

@@ -24,6 +24,7 @@ maximising the leader objective J(θ, y) — or nothing when θ is fixed and ``o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,24 @@ def _rows(mat: Any) -> list[tuple[NDArray[np.int64], FloatArray]]:
     ]
 
 
+def theta_affine_row(
+    m: Any,
+    rows0: list[tuple[NDArray[np.int64], FloatArray]],
+    rows_theta: list[list[tuple[NDArray[np.int64], FloatArray]]],
+    r: int,
+    var: Callable[[int], Any],
+) -> Any:
+    """Σ_c (A⁰ + Σ_j θ_j A_j)[r, c]·var(c): a sparse row of a matrix affine in θ
+    (the kernel P(θ) or its transpose) applied to model variables."""
+    idx, val = rows0[r]
+    e: Any = sum(float(v) * var(int(c)) for c, v in zip(idx, val, strict=True))
+    for j, rows in enumerate(rows_theta):
+        idx, val = rows[r]
+        if idx.size:
+            e += m.theta[j] * sum(float(v) * var(int(c)) for c, v in zip(idx, val, strict=True))
+    return e
+
+
 def add_decision(m: Any, cg: CompiledGame, theta: FloatArray | None) -> None:
     """θ ∈ Θ: bounds, A_eq θ = b_eq, A_ub θ <= b_ub; fixed when ``theta`` is given."""
     dec = cg.game.decision
@@ -100,15 +119,7 @@ def add_mean_field(m: Any, cg: CompiledGame) -> None:
     first = set(int(x) for x in cg.first_state)
 
     def inflow(t: int, x: int) -> Any:
-        idx, val = P0T[x]
-        e = sum(float(v) * m.nu[t, int(i)] for i, v in zip(idx, val, strict=True))
-        for j in range(len(PjT)):
-            idx, val = PjT[j][x]
-            if idx.size:
-                e += m.theta[j] * sum(
-                    float(v) * m.nu[t, int(i)] for i, v in zip(idx, val, strict=True)
-                )
-        return e
+        return theta_affine_row(m, P0T, PjT, x, lambda i: m.nu[t, i])
 
     m.policy = pyo.Constraint(
         m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] == m.mu[t, int(cg.sa_state[i])] * m.pi[t, i]
@@ -179,15 +190,7 @@ def add_bellman(m: Any, cg: CompiledGame) -> None:
         if finite and t + 1 == T:
             return 0.0
         nxt = t + 1 if finite else 0
-        idx, val = P0[i]
-        e: Any = sum(float(v) * m.V[nxt, int(x)] for x, v in zip(idx, val, strict=True))
-        for j in range(len(Pj)):
-            idx, val = Pj[j][i]
-            if idx.size:
-                e += m.theta[j] * sum(
-                    float(v) * m.V[nxt, int(x)] for x, v in zip(idx, val, strict=True)
-                )
-        return e
+        return theta_affine_row(m, P0, Pj, i, lambda x: m.V[nxt, x])
 
     m.bellman = pyo.Constraint(
         m.T,
