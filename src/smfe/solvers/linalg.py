@@ -7,6 +7,10 @@ a solve whose relative residual exceeds ``check`` raises :class:`~smfe.errors.So
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -17,6 +21,19 @@ from smfe.errors import SolveFailed
 DIRECT_MAX = 1000
 """Systems up to this size are factorised directly (LU of a random transition graph fills in:
 at 3,000 states it took 50 s where restarted GMRES took 0.3 s)."""
+
+_direct_max: ContextVar[int] = ContextVar("direct_max", default=DIRECT_MAX)
+
+
+@contextmanager
+def direct_solves_up_to(n: int) -> Iterator[None]:
+    """Factorise systems up to ``n`` unknowns directly inside the block — for games whose
+    kernels are banded (a clock in the state), where LU barely fills in."""
+    token = _direct_max.set(max(int(n), DIRECT_MAX))
+    try:
+        yield
+    finally:
+        _direct_max.reset(token)
 
 
 def solve(
@@ -31,7 +48,7 @@ def solve(
     """Solve ``A x = b`` (b may be (n,) or (n, k)); raise SolveFailed if it cannot."""
     A = sp.csc_array(A)
     n = A.shape[0]
-    if n <= DIRECT_MAX or b.ndim == 2:
+    if n <= _direct_max.get() or b.ndim == 2:
         try:
             x = np.asarray(spla.splu(A).solve(b))
         except RuntimeError as exc:  # "Factor is exactly singular"

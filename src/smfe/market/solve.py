@@ -1,0 +1,270 @@
+r"""Optimal and baseline tariffs, each with the followers' certified equilibrium.
+
+* Baselines (market-data §4.6), computed with the same follower model and made
+  revenue-neutral by a scalar level c found by Brent's method on revenue(c) − R(c) = 0:
+  ``flat`` (every hour c), ``tou`` (peak 16–21 h at 1.25·c, [S] E-TOU-C-like) and
+  ``real-time`` (pass-through share 1 plus a flat adder c); fixed charges and export credits
+  are the family's reference values. Each is a point of the tariff family, so it is feasible
+  for the leader's problem and the optimum must do at least as well.
+* The optimum: method ``sqp`` (reduced space, :mod:`smfe.market.leader`; the default) or
+  ``nlp`` (the full-space algebraic NLP — F1's equations plus the market objective and
+  revenue constraint — in CasADi with Ipopt), started from the best feasible baseline.
+* Cross-check: the followers' MFE at the optimal tariff is solved again by the F1 soft-NLP
+  with θ fixed (Ipopt) and compared with the iterative solver (:func:`smfe.agree`); both
+  results carry the independent certificate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import brentq
+
+from smfe.certify.agree import Agreement, AgreeTolerances, agree
+from smfe.errors import InstanceError, SolveFailed
+from smfe.market.data import HOURS
+from smfe.market.game import MarketGame
+from smfe.market.leader import DIRECT_LIMIT, KKT, MarketEvaluator, MarketPoint, kkt, optimise
+from smfe.market.metrics import Weights
+from smfe.market.tariff import PEAK_HOURS, TOU_RATIO
+from smfe.solvers import linalg
+from smfe.solvers.api import solve
+from smfe.solvers.result import Result, build_result
+from smfe.solvers.status import TerminationCondition
+
+FloatArray = NDArray[np.float64]
+METHODS = ("sqp", "nlp")
+BASELINES = ("flat", "tou", "real-time")
+KKT_TOL = 1e-5
+CROSS_CHECK = AgreeTolerances(objective=1e-6, theta=1e-12, nu=1e-5, policy=1e-5)
+"""Iterative MFE vs F1 with θ fixed: ν to 1e-5 (L1), π to 1e-5 on visited states."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class TariffOutcome:
+    """One tariff: θ, the market numbers and the certified followers' equilibrium."""
+
+    name: str
+    theta: FloatArray
+    objective: float
+    outcomes: dict[str, Any]
+    result: Result
+
+
+@dataclass(frozen=True, eq=False)
+class TariffStudy:
+    """Baselines, the optimum, its KKT certificate and the cross-check (module docstring)."""
+
+    market: MarketGame
+    weights: Weights
+    method: str
+    baselines: dict[str, TariffOutcome]
+    optimal: TariffOutcome
+    kkt: KKT
+    cross_check: Agreement | None
+    solver_report: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def certified(self) -> bool:
+        ok = self.optimal.result.status.ok and self.kkt.residual <= KKT_TOL
+        return ok and (self.cross_check is None or self.cross_check.ok)
+
+
+def _outcome(
+    ev: MarketEvaluator,
+    name: str,
+    p: MarketPoint,
+    method: str,
+    leader: bool,
+    stationary: bool | None = None,
+    message: str = "",
+) -> TariffOutcome:
+    res = build_result(
+        ev.cg,
+        method,
+        p.mfe,
+        termination=p.mfe.termination,
+        iterations=p.mfe.iterations,
+        leader_gradient=None,
+        leader_optimised=leader,
+        timings={},
+        history={},
+        message=message,
+        stationary=stationary,
+    )
+    return TariffOutcome(name, p.theta, p.value, p.outcomes, replace(res, objective=p.value))
+
+
+def baseline_theta(mg: MarketGame, kind: str, level: float) -> FloatArray:
+    """θ of baseline ``kind`` at rate level ``level`` (module docstring)."""
+    tf, mk = mg.tariff, mg.market
+    if kind == "flat":
+        return tf.point(mk, level)
+    if kind == "tou":
+        fac = np.ones(HOURS)
+        fac[list(PEAK_HOURS)] = TOU_RATIO
+        return tf.point(mk, level, hourly_factor=fac)
+    if kind == "real-time":
+        if not tf.pass_through:
+            raise InstanceError("tariff.pass_through", "the real-time baseline needs pass-through")
+        return tf.point(mk, level, share=1.0)
+    raise InstanceError("baseline", f"must be one of {BASELINES}, got {kind!r}")
+
+
+def revenue_neutral(
+    ev: MarketEvaluator, kind: str, bracket: tuple[float, float] = (0.0, 1.0)
+) -> MarketPoint:
+    """The baseline whose level c makes revenue = R: Newton's method on gap(c) with the
+    implicit derivative (gap is nearly affine in c), Brent's method on ``bracket`` if Newton
+    leaves it; |gap| ≤ 1e-10 $/day."""
+    mg = ev.mg
+    direction = baseline_theta(mg, kind, 1.0) - baseline_theta(mg, kind, 0.0)
+    c = 0.3
+    for _ in range(20):
+        p = ev.point(baseline_theta(mg, kind, c))
+        if abs(p.gap) <= 1e-10:
+            return p
+        assert p.grad_gap is not None
+        slope = float(p.grad_gap @ direction)
+        if slope <= 0.0:
+            break
+        c -= p.gap / slope
+        if not bracket[0] <= c <= bracket[1]:
+            break
+
+    def gap(c: float) -> float:
+        return ev.point(baseline_theta(mg, kind, c), gradients=False).gap
+
+    try:
+        c = brentq(gap, *bracket, xtol=1e-12, rtol=1e-12)
+    except ValueError:
+        raise SolveFailed(
+            f"no revenue-neutral {kind} tariff with a level in {bracket} $/kWh"
+        ) from None
+    return ev.point(baseline_theta(mg, kind, c))
+
+
+def _inside(mg: MarketGame, theta: FloatArray) -> bool:
+    return mg.game.decision.violation(theta) <= 1e-9
+
+
+def solve_tariff(
+    mg: MarketGame,
+    weights: Weights | None = None,
+    *,
+    method: str = "sqp",
+    cross_check: bool = True,
+    progress: Progress | None = None,
+) -> TariffStudy:
+    """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring)."""
+    if method not in METHODS:
+        raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
+    with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
+        return _solve_tariff(mg, weights or Weights(), method, cross_check, progress)
+
+
+def _solve_tariff(
+    mg: MarketGame,
+    weights: Weights,
+    method: str,
+    cross_check: bool,
+    progress: Progress | None,
+) -> TariffStudy:
+    say = progress or (lambda _msg: None)
+    t0 = time.perf_counter()
+    ev = MarketEvaluator(mg, weights)
+    timings: dict[str, float] = {}
+    baselines: dict[str, TariffOutcome] = {}
+    kinds = [k for k in BASELINES if k != "real-time" or mg.tariff.pass_through]
+    for kind in kinds:
+        say(f"baseline {kind}: revenue-neutral level")
+        try:
+            p = revenue_neutral(ev, kind)
+        except InstanceError as exc:  # the family cannot express this baseline
+            say(f"baseline {kind} skipped: {exc}")
+            continue
+        baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
+    timings["baselines"] = time.perf_counter() - t0
+    feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
+    start = max(feasible, key=lambda b: b.objective).theta if feasible else mg.game.start()
+    t1 = time.perf_counter()
+    say(f"optimal tariff ({method})")
+    if method == "sqp":
+        final, report = optimise(
+            ev,
+            start,
+            progress=lambda i, p: say(
+                f"  SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
+            ),
+        )
+    else:
+        final, report = _full_space(ev, mg, weights, start)
+    timings["optimise"] = time.perf_counter() - t1
+    dec = mg.game.decision
+    cert = kkt(final, dec.lower, dec.upper, weights.revenue, dec.names)
+    gap_ok = weights.revenue == "off" or (
+        abs(final.gap) <= 1e-7 if weights.revenue == "equal" else final.gap >= -1e-7
+    )
+    optimal = _outcome(
+        ev,
+        "optimal",
+        final,
+        f"market-{method}",
+        leader=True,
+        stationary=cert.residual <= KKT_TOL and gap_ok,
+        message=f"KKT residual {cert.residual:.2e}, revenue gap {final.gap:.2e} $/day",
+    )
+    check = None
+    if cross_check:
+        t2 = time.perf_counter()
+        say("cross-check: followers' MFE at the optimal tariff by F1 (Ipopt) vs iterative")
+        nlp = solve(
+            mg.game, "soft-nlp", {"fix_theta": True, "backend": "casadi"}, theta=final.theta
+        )
+        it = replace(optimal.result, method="iterative", objective=0.0)
+        check = agree([it, replace(nlp, objective=0.0)], CROSS_CHECK)
+        timings["cross_check"] = time.perf_counter() - t2
+    timings["total"] = time.perf_counter() - t0
+    report["mfe_seconds"] = ev.mfe_seconds
+    return TariffStudy(mg, weights, method, baselines, optimal, cert, check, report, timings)
+
+
+def _full_space(
+    ev: MarketEvaluator, mg: MarketGame, weights: Weights, start: FloatArray
+) -> tuple[MarketPoint, dict[str, Any]]:
+    """The full-space NLP: F1 (CasADi backend) + Φ and the revenue constraint, by Ipopt."""
+    import casadi as ca
+
+    from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
+    from smfe.formulations.nlp_solve import IPOPT_DEFAULTS
+
+    sol0 = ev.mfe(start)
+    model = build_casadi_f1(ev.cg, None, replace(sol0, theta=start))
+    x, s = model.nlp["x"], model.slices
+    phi, gap, _, _ = ev._fn(x[s["theta"]], x[s["y"]], x[s["z"]])
+    model.nlp["f"] = -phi
+    model.nlp["g"] = ca.vertcat(model.nlp["g"], gap)
+    lo, up = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf), "off": (-np.inf, np.inf)}[
+        weights.revenue
+    ]
+    model.lbg = np.append(model.lbg, lo)
+    model.ubg = np.append(model.ubg, up)
+    run = solve_casadi_f1(model, {**IPOPT_DEFAULTS, "tol": 1e-9, "constr_viol_tol": 1e-9})
+    if run.termination != TerminationCondition.CONVERGED:
+        raise SolveFailed(f"full-space tariff NLP: Ipopt says {run.status}")
+    final = ev.point(run.values["theta"])
+    return final, {
+        "success": True,
+        "message": f"Ipopt: {run.status}",
+        "iterations": run.iterations,
+        "evaluations": ev.evaluations,
+        **{f"ipopt_{k}": v for k, v in run.timings.items()},
+    }
