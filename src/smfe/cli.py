@@ -166,6 +166,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     e.add_argument("--out", required=True)
     e.set_defaults(func=_cmd_export)
+    mk = sub.add_parser(
+        "market", help="optimal tariff vs flat / TOU / real-time on the reference market"
+    )
+    mk.add_argument("--instance", help="market instance JSON (default: CA-summer-weekday-4G)")
+    mk.add_argument("--energy", default="tou", choices=["flat", "tou", "hourly"])
+    mk.add_argument(
+        "--export", default="avoided-cost", choices=["nem", "avoided-cost", "rate", "fixed"]
+    )
+    mk.add_argument("--fixed", default="graduated", choices=["reference", "flat", "graduated"])
+    mk.add_argument(
+        "--no-pass-through", action="store_true", help="no real-time pass-through share"
+    )
+    mk.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="objective weight: welfare, volatility, peak, equity, cost_shift",
+    )
+    mk.add_argument("--revenue", default="equal", choices=["equal", "at-least", "off"])
+    mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
+    mk.add_argument("--method", default="sqp", choices=["sqp", "nlp"])
+    mk.add_argument("--no-cross-check", action="store_true")
+    mk.add_argument("--out", default="market-out", help="folder for market.json and figures")
+    mk.set_defaults(func=_cmd_market)
     w = sub.add_parser("tau-sweep", help="softmax error vs τ against the theoretical bounds")
     w.add_argument("game", help="path to a game JSON file, or a catalogue name")
     w.add_argument("--taus", default=None, help="comma-separated temperatures")
@@ -173,6 +198,62 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", default="smfe-out", help="folder for the CSV and the figure")
     w.set_defaults(func=_cmd_tau_sweep)
     return p
+
+
+def _weights(pairs: list[str], revenue: str) -> Any:
+    from smfe.market.metrics import Weights
+
+    kw: dict[str, Any] = {"revenue": revenue}
+    for p in pairs:
+        if "=" not in p:
+            raise SystemExit(f"smfe: --weight expects NAME=VALUE, got {p!r}")
+        k, v = p.split("=", 1)
+        if k not in Weights.__dataclass_fields__ or k == "revenue":
+            raise SystemExit(
+                f"smfe: unknown weight {k!r} (welfare, volatility, peak, equity, cost_shift)"
+            )
+        kw[k] = float(v)
+    return Weights(**kw)
+
+
+def _cmd_market(args: argparse.Namespace) -> int:
+    import time
+
+    from smfe.market.data import load_instance, reference_instance
+    from smfe.market.game import market_game
+    from smfe.market.report import format_report, write_outputs
+    from smfe.market.solve import solve_tariff
+    from smfe.market.tariff import TariffFamily
+
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    market = load_instance(args.instance) if args.instance else reference_instance()
+    tariff = TariffFamily(
+        energy=args.energy,
+        pass_through=not args.no_pass_through,
+        export=args.export,
+        fixed=args.fixed,
+    )
+    say(f"building the market game ({market.name}, tariff {args.energy}, export {args.export})")
+    mg = market_game(market, tariff, tau=args.tau)
+    say(
+        f"{len(mg.types)} follower types, {mg.game.n_state_actions} state-action pairs, "
+        f"{mg.game.n_theta} tariff decisions"
+    )
+    study = solve_tariff(
+        mg,
+        _weights(args.weight, args.revenue),
+        method=args.method,
+        cross_check=not args.no_cross_check,
+        progress=say,
+    )
+    print(format_report(study))
+    paths = write_outputs(study, args.out)
+    say(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0 if study.certified else 1
 
 
 def main(argv: list[str] | None = None) -> int:

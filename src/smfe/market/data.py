@@ -281,3 +281,52 @@ class MarketInstance:
 def reference_instance(**overrides: object) -> MarketInstance:
     """The reference instance "CA-summer-weekday-4G", with fields replaced by ``overrides``."""
     return MarketInstance(**overrides)  # type: ignore[arg-type]
+
+
+def instance_from_dict(data: dict[str, object]) -> MarketInstance:
+    """A :class:`MarketInstance` from plain data (e.g. JSON): every key optional, nested
+    ``groups`` (list of objects), ``battery``, ``supply``, ``weather``, ``flexibility``."""
+    if not isinstance(data, dict):
+        raise InstanceError("instance", "must be a JSON object")
+    known = set(MarketInstance.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InstanceError("instance", f"unknown field(s) {unknown}; known: {sorted(known)}")
+    kw: dict[str, object] = dict(data)
+    nested = {"battery": Battery, "supply": Supply, "weather": Weather, "flexibility": Flexibility}
+    for key, cls in nested.items():
+        v = kw.get(key)
+        if isinstance(v, dict):
+            try:
+                kw[key] = cls(**v)
+            except TypeError as exc:
+                raise InstanceError(key, str(exc)) from None
+    if "groups" in kw:
+        groups = kw["groups"]
+        if not isinstance(groups, list):
+            raise InstanceError("groups", "must be a list of objects")
+        out = []
+        for i, g in enumerate(groups):
+            if not isinstance(g, dict):
+                raise InstanceError("groups", "must be an object", i)
+            try:
+                out.append(IncomeGroup(**g))
+            except TypeError as exc:
+                raise InstanceError("groups", str(exc), i) from None
+        kw["groups"] = tuple(out)
+    for key in ("load_shape", "pv_profile"):
+        if key in kw:
+            kw[key] = tuple(kw[key])  # type: ignore[arg-type]
+    return MarketInstance(**kw)  # type: ignore[arg-type]
+
+
+def load_instance(path: str) -> MarketInstance:
+    """Read a market instance from a JSON file (see :func:`instance_from_dict`)."""
+    import json
+    from pathlib import Path
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InstanceError("instance", f"cannot read {path!r}: {exc}") from None
+    return instance_from_dict(data)

@@ -163,12 +163,15 @@ def solve_tariff(
     method: str = "sqp",
     cross_check: bool = True,
     progress: Progress | None = None,
+    start: FloatArray | None = None,
 ) -> TariffStudy:
-    """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring)."""
+    """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring).
+
+    ``start``: where the leader method starts (default: the best feasible baseline)."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
     with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
-        return _solve_tariff(mg, weights or Weights(), method, cross_check, progress)
+        return _solve_tariff(mg, weights or Weights(), method, cross_check, progress, start)
 
 
 def _solve_tariff(
@@ -177,6 +180,7 @@ def _solve_tariff(
     method: str,
     cross_check: bool,
     progress: Progress | None,
+    start: FloatArray | None,
 ) -> TariffStudy:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -194,7 +198,8 @@ def _solve_tariff(
         baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
     timings["baselines"] = time.perf_counter() - t0
     feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
-    start = max(feasible, key=lambda b: b.objective).theta if feasible else mg.game.start()
+    if start is None:
+        start = max(feasible, key=lambda b: b.objective).theta if feasible else mg.game.start()
     t1 = time.perf_counter()
     say(f"optimal tariff ({method})")
     if method == "sqp":

@@ -1,0 +1,198 @@
+"""The tariff study as numbers (JSON), a printed report and matplotlib figures.
+
+Units: rates $/kWh, wholesale price $/MWh, net load kW per household, bills $/household/day,
+energy burden % of income (a representative summer day × 365, so an upper bound on the
+annual burden, market-data §4.6).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from smfe.market.solve import TariffOutcome, TariffStudy
+
+
+def _num(v: Any) -> Any:
+    a = np.asarray(v, dtype=np.float64)
+    return a.round(10).tolist() if a.ndim else round(float(a), 10)
+
+
+def tariff_numbers(study: TariffStudy, t: TariffOutcome) -> dict[str, Any]:
+    """Every reported number of one tariff."""
+    o = t.outcomes
+    lam = np.asarray(o["wholesale_price"]) * 1000.0
+    N = np.asarray(o["net_load"])
+    mk = study.market.market
+    cert = t.result.certificate
+    return {
+        "theta": dict(zip(study.market.game.decision.names, _num(t.theta), strict=True)),
+        "objective": _num(t.objective),
+        "retail_rate": _num(o["retail_rate"]),
+        "export_credit": _num(o["export_credit"]),
+        "wholesale_price": _num(lam),
+        "price_volatility_std": _num(lam.std()),
+        "net_load": _num(N),
+        "peak_net_load": _num(N.max()),
+        "max_ramp": _num(np.abs(np.diff(np.append(N, N[0]))).max()),
+        "load_factor": _num(N.mean() / N.max()),
+        "revenue": _num(o["revenue"]),
+        "energy_cost": _num(o["energy_cost"]),
+        "requirement": _num(o["requirement"]),
+        "revenue_gap": _num(o["revenue_gap"]),
+        "welfare": _num(o["welfare"]),
+        "cost_shift": _num(o["cost_shift"]),
+        "group_bill": dict(zip([g.name for g in mk.groups], _num(o["group_bill"]), strict=True)),
+        "energy_burden_pct": dict(zip([g.name for g in mk.groups], _num(o["burden"]), strict=True)),
+        "burden_dispersion": _num(o["burden_dispersion"]),
+        "type_bill": dict(
+            zip([k.name for k in study.market.types], _num(o["type_bill"]), strict=True)
+        ),
+        "status": str(t.result.status),
+        "certificate": None if cert is None else {k: _num(v) for k, v in cert.residuals.items()},
+    }
+
+
+def study_numbers(study: TariffStudy) -> dict[str, Any]:
+    """The whole study as plain JSON-able data."""
+    tariffs = {**study.baselines, "optimal": study.optimal}
+    return {
+        "instance": study.market.market.name,
+        "method": study.method,
+        "tau": study.market.game.tau,
+        "weights": {k: getattr(study.weights, k) for k in study.weights.__dataclass_fields__},
+        "tariff_family": {
+            "energy": study.market.tariff.energy,
+            "blocks": list(study.market.tariff.blocks),
+            "pass_through": study.market.tariff.pass_through,
+            "export": study.market.tariff.export,
+            "fixed": study.market.tariff.fixed,
+        },
+        "tariffs": {k: tariff_numbers(study, t) for k, t in tariffs.items()},
+        "kkt": {
+            "residual": study.kkt.residual,
+            "multiplier": study.kkt.multiplier,
+            "active_bounds": list(study.kkt.active),
+        },
+        "cross_check": None
+        if study.cross_check is None
+        else {
+            "agree": study.cross_check.ok,
+            "differences": {
+                f"{a} vs {b}": d for (a, b), d in study.cross_check.differences.items()
+            },
+        },
+        "certified": study.certified,
+        "solver": study.solver_report,
+        "timings": study.timings,
+    }
+
+
+def format_report(study: TariffStudy) -> str:
+    """The printed report: the optimal tariff, then one table comparing every tariff."""
+    nums = study_numbers(study)
+    tariffs = nums["tariffs"]
+    names = list(tariffs)
+    lines = [f"Tariff study on {nums['instance']} (method {nums['method']}, τ = {nums['tau']} $)"]
+    lines.append("")
+    lines.append("Optimal tariff:")
+    for k, v in tariffs["optimal"]["theta"].items():
+        unit = "$/day" if k.startswith("fixed") else ("share" if k == "pass_through" else "$/kWh")
+        lines.append(f"  {k:<24} {v:10.4f} {unit}")
+    lines.append("")
+    w = 12
+    head = f"{'':<30}" + "".join(f"{n:>{w}}" for n in names)
+    lines.append(head)
+
+    def row(label: str, fn: Any, fmt: str = "{:.4f}") -> None:
+        lines.append(f"{label:<30}" + "".join(f"{fmt.format(fn(tariffs[n])):>{w}}" for n in names))
+
+    row("leader objective", lambda t: t["objective"])
+    row("wholesale price std $/MWh", lambda t: t["price_volatility_std"], "{:.2f}")
+    row("wholesale price max $/MWh", lambda t: max(t["wholesale_price"]), "{:.2f}")
+    row("peak net load kW/hh", lambda t: t["peak_net_load"])
+    row("max hourly ramp kW/hh", lambda t: t["max_ramp"])
+    row("revenue $/hh/day", lambda t: t["revenue"])
+    row("revenue gap $/hh/day", lambda t: t["revenue_gap"], "{:.1e}")
+    row("welfare $/hh/day", lambda t: t["welfare"])
+    row("cost shift $/hh/day", lambda t: t["cost_shift"])
+    for g in tariffs["optimal"]["group_bill"]:
+        row(f"bill {g} $/day", lambda t, g=g: t["group_bill"][g])
+    for g in tariffs["optimal"]["energy_burden_pct"]:
+        row(f"energy burden {g} %", lambda t, g=g: t["energy_burden_pct"][g], "{:.2f}")
+    row("burden dispersion pp²", lambda t: t["burden_dispersion"])
+    lines.append("")
+    lines.append("Wholesale price by hour ($/MWh):")
+    for n in names:
+        lines.append(f"  {n:<10}" + " ".join(f"{v:5.0f}" for v in tariffs[n]["wholesale_price"]))
+    lines.append("Retail rate by hour ($/kWh):")
+    for n in names:
+        lines.append(
+            f"  {n:<10}"
+            + " ".join(f"{v:5.3f}"[1:] if v < 1 else f"{v:5.2f}" for v in tariffs[n]["retail_rate"])
+        )
+    lines.append("")
+    active = ", ".join(nums["kkt"]["active_bounds"]) or "none"
+    lines.append(
+        f"Certificate of the optimum: {tariffs['optimal']['status']}; KKT residual "
+        f"{nums['kkt']['residual']:.2e}; active bounds: {active}"
+    )
+    if study.cross_check is not None:
+        lines.append("Cross-check (followers' MFE at the optimum, iterative vs F1 + Ipopt):")
+        lines.extend("  " + s for s in str(study.cross_check).splitlines())
+    total = study.timings.get("total", 0.0)
+    lines.append(f"Certified: {'yes' if study.certified else 'NO'}   time {total:.1f} s")
+    return "\n".join(lines)
+
+
+def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
+    """Write ``market.json`` and the four figures into ``folder`` (created); return paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    nums = study_numbers(study)
+    paths = [out / "market.json"]
+    paths[0].write_text(json.dumps(nums, indent=2))
+    tariffs = nums["tariffs"]
+    hours = np.arange(24)
+    for key, ylabel, fname in (
+        ("retail_rate", "retail rate ($/kWh)", "tariff.png"),
+        ("net_load", "net load (kW per household)", "net_load.png"),
+        ("wholesale_price", "wholesale price ($/MWh)", "wholesale_price.png"),
+    ):
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for n, t in tariffs.items():
+            ax.step(hours, t[key], where="post", label=n, lw=2.2 if n == "optimal" else 1.2)
+        ax.set_xlabel("hour of day")
+        ax.set_ylabel(ylabel)
+        ax.legend()
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(out / fname, dpi=120)
+        plt.close(fig)
+        paths.append(out / fname)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    groups = list(tariffs["optimal"]["energy_burden_pct"])
+    width = 0.8 / len(tariffs)
+    for i, (n, t) in enumerate(tariffs.items()):
+        ax.bar(
+            np.arange(len(groups)) + i * width,
+            [t["energy_burden_pct"][g] for g in groups],
+            width,
+            label=n,
+        )
+    ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2, groups)
+    ax.set_ylabel("electricity burden (% of income)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "burden.png", dpi=120)
+    plt.close(fig)
+    paths.append(out / "burden.png")
+    return paths
