@@ -148,20 +148,14 @@ def format_report(study: TariffStudy) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
-    """Write ``market.json`` and the four figures into ``folder`` (created); return paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def figures(study: TariffStudy) -> dict[str, Any]:
+    """The four matplotlib figures of a study, by file name (tariff, net load, wholesale
+    price by hour; energy burden by group), one line or bar per tariff."""
     import matplotlib.pyplot as plt
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    nums = study_numbers(study)
-    paths = [out / "market.json"]
-    paths[0].write_text(json.dumps(nums, indent=2))
-    tariffs = nums["tariffs"]
+    tariffs = study_numbers(study)["tariffs"]
     hours = np.arange(24)
+    out: dict[str, Any] = {}
     for key, ylabel, fname in (
         ("retail_rate", "retail rate ($/kWh)", "tariff.png"),
         ("net_load", "net load (kW per household)", "net_load.png"),
@@ -175,9 +169,7 @@ def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
         ax.legend()
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        fig.savefig(out / fname, dpi=120)
-        plt.close(fig)
-        paths.append(out / fname)
+        out[fname] = fig
     fig, ax = plt.subplots(figsize=(7, 4))
     groups = list(tariffs["optimal"]["energy_burden_pct"])
     width = 0.8 / len(tariffs)
@@ -192,7 +184,23 @@ def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
     ax.set_ylabel("electricity burden (% of income)")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(out / "burden.png", dpi=120)
-    plt.close(fig)
-    paths.append(out / "burden.png")
+    out["burden.png"] = fig
+    return out
+
+
+def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
+    """Write ``market.json`` and the four figures into ``folder`` (created); return paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "market.json"]
+    paths[0].write_text(json.dumps(study_numbers(study), indent=2))
+    for fname, fig in figures(study).items():
+        fig.savefig(out / fname, dpi=120)
+        plt.close(fig)
+        paths.append(out / fname)
     return paths
