@@ -112,6 +112,10 @@ def export_rule_table(studies: dict[str, TariffStudy]) -> str:
     add("burden dispersion pp²", lambda r: r["burden_dispersion"])
     add("wholesale price std", lambda r: r["price_std"], "{:.2f}")
     for i, g in enumerate(groups):
-        add(f"energy burden {g} %", lambda r, i=i: r["burden"][i], "{:.2f}")
+
+        def burden(r: Row, i: int = i) -> float:
+            return float(r["burden"][i])
+
+        add(f"energy burden {g} %", burden, "{:.2f}")
     add("certified", lambda r: float(r["certified"]), "{:.0f}")
     return "\n".join(lines)
