@@ -140,6 +140,10 @@ def format_report(study: TariffStudy) -> str:
         f"Certificate of the optimum: {tariffs['optimal']['status']}; KKT residual "
         f"{nums['kkt']['residual']:.2e}; active bounds: {active}"
     )
+    optima = study.solver_report.get("local_optima", {})
+    if len(optima) > 1:
+        found = ", ".join(f"{n} {v:.8f}" for n, v in optima.items())
+        lines.append(f"Multi-start (objective reached from each baseline): {found}")
     if study.cross_check is not None:
         lines.append("Cross-check (followers' MFE at the optimum, iterative vs F1 + Ipopt):")
         lines.extend("  " + s for s in str(study.cross_check).splitlines())

@@ -8,7 +8,9 @@ r"""Optimal and baseline tariffs, each with the followers' certified equilibrium
   for the leader's problem and the optimum must do at least as well.
 * The optimum: method ``sqp`` (reduced space, :mod:`smfe.market.leader`; the default) or
   ``nlp`` (the full-space algebraic NLP — F1's equations plus the market objective and
-  revenue constraint — in CasADi with Ipopt), started from the best feasible baseline.
+  revenue constraint — in CasADi with Ipopt), started from the best feasible baseline; ``sqp``
+  starts from every feasible baseline and keeps the best local optimum (the problem is
+  non-convex: different starts can end at different KKT points).
 * Cross-check: the followers' MFE at the optimal tariff is solved again by the F1 soft-NLP
   with θ fixed (Ipopt) and compared with the iterative solver (:func:`smfe.agree`); both
   results carry the independent certificate.
@@ -198,20 +200,36 @@ def _solve_tariff(
         baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
     timings["baselines"] = time.perf_counter() - t0
     feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
-    if start is None:
-        start = max(feasible, key=lambda b: b.objective).theta if feasible else mg.game.start()
-    t1 = time.perf_counter()
-    say(f"optimal tariff ({method})")
-    if method == "sqp":
-        final, report = optimise(
-            ev,
-            start,
-            progress=lambda i, p: say(
-                f"  SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
-            ),
-        )
+    if start is not None:
+        starts = {"given": np.asarray(start, dtype=np.float64)}
+    elif feasible and method == "sqp":
+        starts = {b.name: b.theta for b in feasible}  # multi-start: the problem is non-convex
+    elif feasible:
+        best = max(feasible, key=lambda b: b.objective)
+        starts = {best.name: best.theta}
     else:
-        final, report = _full_space(ev, mg, weights, start)
+        starts = {"decision.start": mg.game.start()}
+    t1 = time.perf_counter()
+    runs: dict[str, tuple[MarketPoint, dict[str, Any]]] = {}
+    for name, th0 in starts.items():
+        say(f"optimal tariff ({method}) from {name}")
+        if method == "sqp":
+            runs[name] = optimise(
+                ev,
+                th0,
+                progress=lambda i, p: say(
+                    f"  SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
+                ),
+            )
+        else:
+            runs[name] = _full_space(ev, mg, weights, th0)
+    best_name = max(runs, key=lambda n: runs[n][0].value)
+    final, report = runs[best_name]
+    report = {
+        **report,
+        "start": best_name,
+        "local_optima": {n: r[0].value for n, r in runs.items()},
+    }
     timings["optimise"] = time.perf_counter() - t1
     dec = mg.game.decision
     cert = kkt(final, dec.lower, dec.upper, weights.revenue, dec.names)
