@@ -189,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
     mk.add_argument("--method", default="sqp", choices=["sqp", "nlp"])
     mk.add_argument("--no-cross-check", action="store_true")
+    mk.add_argument(
+        "--merit-order",
+        action="store_true",
+        help="price from the Oahu-like generator stack instead of the affine supply curve",
+    )
     mk.add_argument("--out", default="market-out", help="folder for market.json and figures")
     mk.set_defaults(func=_cmd_market)
     w = sub.add_parser("tau-sweep", help="softmax error vs τ against the theoretical bounds")
@@ -231,6 +236,13 @@ def _cmd_market(args: argparse.Namespace) -> int:
         print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
     market = load_instance(args.instance) if args.instance else reference_instance()
+    if args.merit_order:
+        import dataclasses
+
+        from smfe.market.data import MeritOrder
+
+        supply = dataclasses.replace(market.supply, merit_order=MeritOrder())
+        market = dataclasses.replace(market, supply=supply)
     tariff = TariffFamily(
         energy=args.energy,
         pass_through=not args.no_pass_through,

@@ -155,3 +155,26 @@ def test_weather_and_flexible_load_options_give_certified_equilibria() -> None:
     y = compile_game(mg.game).leader_aggregates(theta, p.mfe.nu)[0]
     daily = (y[i : i + 24] - y[x : x + 24]).sum() / mg.types[k].share
     assert daily == pytest.approx(mk.load(0).sum(), abs=1e-8)  # shifting conserves energy
+
+
+def test_merit_order_price_is_the_marginal_cost_of_economic_dispatch() -> None:
+    """Away from its kinks the smoothed stack price equals the dispatch price, found here
+    independently by bisection on the thermal supply S(λ) = L."""
+    from smfe.market import Supply
+    from smfe.market.data import MeritOrder
+
+    mo = MeritOrder()
+    mk = reference_instance(soc_levels=4, supply=Supply(merit_order=mo))
+    mg = market_game(mk)
+    h = 19
+    price = mg.game.prices[h]
+    for N in (0.2, 0.9, 1.6):
+        L = mo.households * (mk.supply.background[h] + N) / 1000.0 - mo.renewables_mw[h]
+        lo, hi = 0.0, 1000.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if mo.supply_mw(mid) < L else (lo, mid)
+        assert price.value_and_slope(np.array([N]))[0][0] * 1000.0 == pytest.approx(lo, abs=0.05)
+    theta = baseline_theta(mg, "tou", 0.3)
+    res = smfe.solve(mg.game, "mfe", theta=theta)
+    assert res.status.ok

@@ -32,10 +32,21 @@ def aggregate_ranges(cg: CompiledGame) -> FloatArray:
 
 
 def price_ranges(cg: CompiledGame) -> FloatArray:
-    """[p_min, p_max] per price over the aggregate ranges (exact for quadratics)."""
+    """[p_min, p_max] per price over the aggregate ranges (exact for quadratics; with kinks,
+    the smoothed piecewise-linear part is monotone between knots, so the range is taken over
+    the ends, the knots and the vertex)."""
     z = aggregate_ranges(cg)
     out = np.zeros_like(z)
     for m, (lo, hi) in enumerate(z):
+        price = cg.game.prices[m]
+        if price.kinks:
+            cand = [lo, hi] + [k for k, _ in price.kinks if lo < k < hi]
+            if price.curvature and lo < -price.slope / (2 * price.curvature) < hi:
+                cand.append(-price.slope / (2 * price.curvature))
+            grid = np.unique(np.concatenate([np.linspace(lo, hi, 257), cand]))
+            pv = price.value_and_slope(grid)[0]
+            out[m] = (pv.min(), pv.max())
+            continue
         a, b, c = cg.p_coef[m]
         pts = [lo, hi]
         if c != 0.0 and lo < -b / (2 * c) < hi:

@@ -132,6 +132,15 @@ def build_casadi_f1(
         if M:
             z = blk("z", t, M)
             p = a + b * z + c * z * z
+            if cg.kinked:
+                p = ca.vertcat(
+                    *[
+                        g.prices[k].evaluate(z[k], exp=ca.exp, log=ca.log)
+                        if k in cg.kinked
+                        else p[k]
+                        for k in range(M)
+                    ]
+                )
             r = r + ca.mtimes(E0T, p)
             if d and cg.Eth.nnz:
                 r = r + ca.mtimes(EthT, ca.kron(p, th))

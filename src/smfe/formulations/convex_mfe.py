@@ -90,9 +90,10 @@ def check_convex(game: Game) -> None:
                 "(each follower must pay exactly the price of the aggregate it loads)"
             )
     for p in game.prices:
-        if p.slope < 0 or p.curvature != 0.0:
+        if p.slope < 0 or p.curvature != 0.0 or p.kinks:
             raise FormulationError(
-                f"price {p.name!r}: needs p(z) = α + βz with β >= 0 (convex quadratic potential)"
+                f"price {p.name!r}: needs p(z) = α + βz with β >= 0 and no kinks "
+                "(convex quadratic potential)"
             )
 
 

@@ -74,6 +74,8 @@ def check_milp(game: Game) -> None:
         why.append(
             "a price is quadratic in its aggregate (piecewise linearisation not implemented)"
         )
+    if any(p.kinks for p in game.prices):
+        why.append("a price has (smoothed) kinks — a merit-order curve")
     if any(t.exposure_theta is not None and np.any(t.exposure_theta) for t in game.types):
         why.append("rewards contain θ × price products")
     D = game.objective.y_quadratic

@@ -264,15 +264,9 @@ def base_model(cg: CompiledGame, theta: FloatArray | None, name: str) -> Any:
         m.T, m.M, bounds=lambda _, t, k: (float(zr[k, 0]), float(zr[k, 1])), initialize=0.0
     )
     m.y = pyo.Var(m.T, m.Y, initialize=0.0)
-    a, b, c = (cg.p_coef[:, i] for i in range(3))
 
     def price(_: Any, t: int, k: int) -> Any:
-        e: Any = float(a[k])
-        if b[k]:
-            e += float(b[k]) * m.z[t, k]
-        if c[k]:
-            e += float(c[k]) * m.z[t, k] ** 2
-        return e
+        return cg.game.prices[k].evaluate(m.z[t, k], exp=pyo.exp, log=pyo.log)
 
     m.price = pyo.Expression(
         m.T,

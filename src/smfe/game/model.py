@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -99,24 +100,71 @@ Horizon = Stationary | FiniteHorizon
 
 @dataclass(frozen=True)
 class Price:
-    """p(z) = intercept + slope·z + curvature·z²; ``slope >= 0, curvature >= 0`` is monotone."""
+    r"""p(z) = intercept + slope·z + curvature·z² + Σ_j Δ_j·β·log(1 + e^{(z − k_j)/β}).
+
+    The optional ``kinks`` ((k_j, Δ_j), ...) add slope Δ_j beyond z = k_j, smoothed over a
+    width β = ``smoothing`` (softplus): a piecewise-linear supply curve such as a merit-order
+    stack, kept differentiable for Newton and Ipopt. ``slope >= 0, curvature >= 0`` and
+    every partial slope sum non-negative is monotone.
+    """
 
     intercept: float = 0.0
     slope: float = 0.0
     curvature: float = 0.0
     name: str = ""
+    kinks: tuple[tuple[float, float], ...] = ()
+    smoothing: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in ("intercept", "slope", "curvature"):
+        for f in ("intercept", "slope", "curvature", "smoothing"):
             v = float(getattr(self, f))
             if not np.isfinite(v):
                 raise InstanceError(f"prices.{f}", f"must be finite, got {v}")
             object.__setattr__(self, f, v)
+        kinks = []
+        for j, kink in enumerate(self.kinks):
+            try:
+                k, d = (float(x) for x in kink)
+            except (TypeError, ValueError):
+                raise InstanceError(
+                    "prices.kinks", "must be (knot, slope change) pairs", j
+                ) from None
+            if not (np.isfinite(k) and np.isfinite(d)):
+                raise InstanceError("prices.kinks", "must be finite", j)
+            kinks.append((k, d))
+        object.__setattr__(self, "kinks", tuple(sorted(kinks)))
+        if kinks and not self.smoothing > 0.0:
+            raise InstanceError("prices.smoothing", "kinks need a smoothing width > 0")
 
     @property
     def monotone(self) -> bool:
         """Non-decreasing on z >= 0, so the aggregate game is monotone (Lasry–Lions)."""
-        return self.slope >= 0.0 and self.curvature >= 0.0
+        slopes = self.slope + np.cumsum([0.0] + [d for _, d in self.kinks])
+        return bool(slopes.min() >= 0.0) and self.curvature >= 0.0
+
+    def evaluate(self, z: Any, exp: Any = np.exp, log: Any = np.log) -> Any:
+        """p(z) for a number or a model expression (pass the modelling layer's exp/log)."""
+        e: Any = self.intercept
+        if self.slope:
+            e = e + self.slope * z
+        if self.curvature:
+            e = e + self.curvature * z * z
+        beta = self.smoothing
+        for k, d in self.kinks:
+            e = e + (d * beta) * log(1.0 + exp((z - k) * (1.0 / beta)))
+        return e
+
+    def value_and_slope(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """p(z) and p'(z) on arrays (overflow-safe)."""
+        z = np.asarray(z, dtype=np.float64)
+        v = self.intercept + self.slope * z + self.curvature * z * z
+        dv = self.slope + 2.0 * self.curvature * z
+        beta = self.smoothing
+        for k, d in self.kinks:
+            x = (z - k) / beta
+            v = v + d * beta * np.logaddexp(0.0, x)
+            dv = dv + d * 0.5 * (1.0 + np.tanh(0.5 * x))
+        return v, dv
 
 
 @dataclass(frozen=True, eq=False)

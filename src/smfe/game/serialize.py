@@ -132,7 +132,17 @@ def game_to_dict(game: Game) -> dict[str, Any]:
         "tau": game.tau,
         "response": game.response.value,
         "prices": [
-            {"name": p.name, "intercept": p.intercept, "slope": p.slope, "curvature": p.curvature}
+            {
+                "name": p.name,
+                "intercept": p.intercept,
+                "slope": p.slope,
+                "curvature": p.curvature,
+                **(
+                    {"kinks": [list(k) for k in p.kinks], "smoothing": p.smoothing}
+                    if p.kinks
+                    else {}
+                ),
+            }
             for p in game.prices
         ],
         "decision": decision,
@@ -211,7 +221,12 @@ def game_from_dict(d: dict[str, Any]) -> Game:
         )
     prices = tuple(
         Price(
-            p.get("intercept", 0.0), p.get("slope", 0.0), p.get("curvature", 0.0), p.get("name", "")
+            p.get("intercept", 0.0),
+            p.get("slope", 0.0),
+            p.get("curvature", 0.0),
+            p.get("name", ""),
+            kinks=tuple(tuple(k) for k in p.get("kinks", [])),
+            smoothing=p.get("smoothing", 0.0),
         )
         for p in d.get("prices", [])
     )

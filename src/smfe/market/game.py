@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from smfe.game.model import FollowerType, Game, LeaderObjective, Price, Stationary
+from smfe.game.model import FollowerType, Game, LeaderObjective, Stationary
 from smfe.market.data import HOURS, MarketInstance
 from smfe.market.tariff import TariffFamily
 
@@ -220,11 +220,7 @@ def market_game(
     tariff = tariff or TariffFamily()
     infos = market_types(market)
     types = tuple(_type_arrays(market, tariff, t, k, len(infos)) for k, t in enumerate(infos))
-    sup = market.supply
-    prices = tuple(
-        Price(intercept=sup.p0 + sup.p1 * sup.background[h], slope=sup.p1, name=f"lmp[{h}]")
-        for h in range(HOURS)
-    )
+    prices = tuple(market.supply.price(h) for h in range(HOURS))
     game = Game(
         types=types,
         horizon=Stationary(market.hour_discount),

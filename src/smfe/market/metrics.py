@@ -3,8 +3,9 @@ r"""Market outcomes and the leader's objective, as functions of (θ, y, N) (mark
 With y the share-weighted imports I_{k,h}, exports X_{k,h} and private costs C_k of
 :mod:`smfe.market.game`, N_h = Σ_k (I_{k,h} − X_{k,h}) the net load per household:
 
-* wholesale price λ_h = p0 + p1·(B_h + N_h); retail rate π_h = Σ_k θ_k 1[h∈k] + s·λ_h;
-  export credit ε_h (tariff family);
+* wholesale price λ_h = p_h(N_h), the game's price of hour h (affine p0 + p1·(B_h + N_h)
+  or a smoothed merit-order stack, :mod:`smfe.market.data`);
+  retail rate π_h = Σ_k θ_k 1[h∈k] + s·λ_h; export credit ε_h (tariff family);
 * revenue = Σ_g w_g F_g + Σ_{k,h} (π_h I_{k,h} − ε_h X_{k,h}) (NEM: π_h (I − X));
   energy cost = Σ_h λ_h N_h; requirement R = energy cost + non-energy cost;
   revenue gap = revenue − R (all $/household/day);
@@ -98,7 +99,6 @@ def outcomes(
     """Every market quantity of the module docstring (floats, or model expressions with the
     modelling layer's ``exp`` and ``log``)."""
     mk, tf = mg.market, mg.tariff
-    sup = mk.supply
     lay = tf.layout(mk)
     theta = np.asarray(theta, dtype=object)
     y = np.asarray(y, dtype=object)
@@ -106,8 +106,8 @@ def outcomes(
     nk = len(mg.types)
     yy = y.reshape(nk, 2 * HOURS + 1)
     imp, X, C = yy[:, :HOURS], yy[:, HOURS : 2 * HOURS], yy[:, 2 * HOURS]
-    B = np.asarray(sup.background)
-    lam = np.array([sup.p0 + sup.p1 * (B[h] + N[h]) for h in range(HOURS)], dtype=object)
+    prices = mg.game.prices
+    lam = np.array([prices[h].evaluate(N[h], exp=exp, log=log) for h in range(HOURS)], dtype=object)
     Bm = tf.block_matrix()
     rates = theta[lay["rate"]]
     base = np.array(
