@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="objective weight: welfare, volatility, peak, equity, cost_shift",
+        help="objective weight (repeatable): welfare, volatility, peak, equity, cost_shift, "
+        "wholesale_cost",
     )
     mk.add_argument("--revenue", default="equal", choices=["equal", "at-least", "off"])
     mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
@@ -214,9 +215,8 @@ def _weights(pairs: list[str], revenue: str) -> Any:
             raise SystemExit(f"smfe: --weight expects NAME=VALUE, got {p!r}")
         k, v = p.split("=", 1)
         if k not in Weights.__dataclass_fields__ or k == "revenue":
-            raise SystemExit(
-                f"smfe: unknown weight {k!r} (welfare, volatility, peak, equity, cost_shift)"
-            )
+            names = ", ".join(n for n in Weights.__dataclass_fields__ if n != "revenue")
+            raise SystemExit(f"smfe: unknown weight {k!r} ({names})")
         kw[k] = float(v)
     return Weights(**kw)
 

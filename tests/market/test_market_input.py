@@ -81,3 +81,10 @@ def test_instance_file_round_trip_and_errors(tmp_path) -> None:  # type: ignore[
     with pytest.raises(InstanceError) as e:
         instance_from_dict({"groups": [{"name": "x"}]})
     assert e.value.field == "groups" and e.value.index == 0
+
+
+def test_cli_rejects_unknown_weight_names() -> None:
+    from smfe.cli import main
+
+    with pytest.raises(SystemExit, match="unknown weight 'fairness'"):
+        main(["market", "--weight", "fairness=1", "--out", "/nonexistent"])

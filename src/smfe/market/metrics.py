@@ -46,7 +46,9 @@ class Weights:
     """Weights of the leader objective (maximised), each term in $/household/day:
 
     ``welfare`` × W − ``volatility`` × Var(λ in $/MWh) − ``peak`` × max N (kW)
-    − ``equity`` × burden dispersion (percentage points²) − ``cost_shift`` × CS.
+    − ``equity`` × burden dispersion (percentage points²) − ``cost_shift`` × CS
+    − ``wholesale_cost`` × energy cost Σ_h λ_h N_h (0 by default: under revenue neutrality
+    it is already inside W, since bills then pay for it).
     ``revenue``: the adequacy constraint revenue = R (``equal``), ≥ R (``at-least``) or
     none (``off``). Defaults [A]: a volatility of 50 $/MWh costs 0.25 $/day, a 1 kW peak
     0.5 $/day, a burden standard deviation of 2 points 0.4 $/day.
@@ -57,10 +59,11 @@ class Weights:
     peak: float = 0.5
     equity: float = 0.1
     cost_shift: float = 0.5
+    wholesale_cost: float = 0.0
     revenue: str = "equal"
 
     def __post_init__(self) -> None:
-        for name in ("welfare", "volatility", "peak", "equity", "cost_shift"):
+        for name in ("welfare", "volatility", "peak", "equity", "cost_shift", "wholesale_cost"):
             v = float(getattr(self, name))
             if not np.isfinite(v) or v < 0.0:
                 raise InstanceError(f"weights.{name}", f"must be a finite number >= 0, got {v}")
@@ -190,4 +193,5 @@ def objective(out: dict[str, Any], weights: Weights) -> Any:
         - weights.peak * out["peak"]
         - weights.equity * out["burden_dispersion"]
         - weights.cost_shift * out["cost_shift"]
+        - weights.wholesale_cost * out["energy_cost"]
     )
