@@ -8,6 +8,11 @@ with Φ the weighted objective of :mod:`smfe.market.metrics`. The F1 part is the
 soft-NLP builder (:mod:`smfe.formulations.soft_nlp`), so the followers' equilibrium is the
 same set of equations every other game uses; the market adds the objective and the revenue
 constraint on top. θ may be fixed (``fix``) to evaluate a given tariff.
+
+This Pyomo model is the readable, exportable statement of the tariff problem (write it with
+Pyomo's writers, e.g. ``.nl``/``.gms``); method ``nlp`` of :func:`smfe.market.solve_tariff`
+solves the same equations assembled in CasADi (:mod:`smfe.formulations.casadi_f1` plus the
+market terms), which sets up much faster. The tests evaluate both on the same point.
 """
 
 from __future__ import annotations
