@@ -5,11 +5,16 @@ a fixed θ (the MFE alone, warm-started from the iterative solution unless ``--c
 
 * ``pyomo`` backend: Pyomo build, .nl write, .nl import into CasADi, NLP setup, Ipopt;
 * ``casadi`` backend: the same equations as sparse CasADi expressions, NLP setup, Ipopt;
+* ``callbacks`` backend: Ipopt's callback interface (cyipopt) with hand-assembled sparse
+  derivatives — no symbolic set-up;
 
 each as a ratio to the iterative solver's time to a certified MFE, measured in the same run.
 The pyomo backend is skipped above 10^4 pairs (its setup alone takes minutes there).
 
-    python benchmarks/soft_nlp_scaling.py [--large] [--cold]
+    python benchmarks/soft_nlp_scaling.py [--large] [--start warm|rough|cold]
+                                          [--backends pyomo,casadi,callbacks]
+
+``rough``: start from the iterative solver stopped at residual 1e-2 (Ipopt must iterate).
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from pyomo.repn.plugins.nl_writer import NLWriter
 import smfe
 from smfe.certify.certificate import certify_point
 from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
+from smfe.formulations.f1_callbacks import solve_f1_callbacks
+from smfe.formulations.nlp_solve import WARM_START_OPTIONS
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
 from smfe.game.compiled import compile_game
 from smfe.ipopt import prepare, solve_nl
@@ -41,7 +48,7 @@ def line(name: str, sec: float, base: float, extra: str = "") -> None:
     print(f"  {name:<28} {sec:8.2f} s  {sec / base:7.1f}x  {extra}")
 
 
-def run(n_sa: int, warm: bool) -> None:
+def run(n_sa: int, start_kind: str, backends: set[str]) -> None:
     game = smfe.make_instance(
         "garnet", n_states=SIZES[n_sa], n_actions=10, branching=5, n_types=1, n_zones=10
     )
@@ -50,10 +57,14 @@ def run(n_sa: int, warm: bool) -> None:
     t = time.perf_counter()
     sol = solve_mfe(cg, theta, MFEOptions(tol=1e-8))
     base = time.perf_counter() - t
-    print(f"\n== {n_sa} state-action pairs, {'warm' if warm else 'cold'} start")
+    print(f"\n== {n_sa} state-action pairs, {start_kind} start")
     line("iterative MFE (baseline)", base, base, f"residual {sol.residual:.1e}")
-    start = sol if warm else None
-    if n_sa <= 10_000:
+    start = None
+    ipopt = dict(IPOPT)
+    if start_kind != "cold":
+        start = sol if start_kind == "warm" else solve_mfe(cg, theta, MFEOptions(tol=1e-2))
+        ipopt = {**WARM_START_OPTIONS, **IPOPT}
+    if "pyomo" in backends and n_sa <= 10_000:
         t = time.perf_counter()
         built = build_soft_nlp(game, SoftNLPOptions(theta=theta, objective="none", start=start))
         t_build = time.perf_counter() - t
@@ -64,7 +75,7 @@ def run(n_sa: int, warm: bool) -> None:
         )
         nl = prepare(buf.getvalue())
         t_write = time.perf_counter() - t
-        out = solve_nl(nl, IPOPT)
+        out = solve_nl(nl, ipopt)
         for var, val in zip(info.variables, out.x, strict=True):
             var.set_value(float(val), skip_validation=True)
         v = built.values()
@@ -79,27 +90,39 @@ def run(n_sa: int, warm: bool) -> None:
         line("NLP setup (derivatives)", out.timings["setup"], base)
         line("Ipopt", out.timings["ipopt"], base, f"{out.status}, {out.iterations} it")
         line("pyomo backend end to end", total, base, f"certificate passed={ok}")
-    t = time.perf_counter()
-    model = build_casadi_f1(cg, theta, start)
-    t_build = time.perf_counter() - t
-    crun = solve_casadi_f1(model, IPOPT)
-    v = crun.values
-    ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
-    total = t_build + sum(crun.timings.values())
-    print("  casadi backend:")
-    line("CasADi build", t_build, base)
-    line("NLP setup (derivatives)", crun.timings["setup"], base)
-    line("Ipopt", crun.timings["ipopt"], base, f"{crun.status}, {crun.iterations} it")
-    line("casadi backend end to end", total, base, f"certificate passed={ok}")
+    if "casadi" in backends:
+        t = time.perf_counter()
+        model = build_casadi_f1(cg, theta, start)
+        t_build = time.perf_counter() - t
+        crun = solve_casadi_f1(model, ipopt)
+        v = crun.values
+        ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
+        total = t_build + sum(crun.timings.values())
+        print("  casadi backend:")
+        line("CasADi build", t_build, base)
+        line("NLP setup (derivatives)", crun.timings["setup"], base)
+        line("Ipopt", crun.timings["ipopt"], base, f"{crun.status}, {crun.iterations} it")
+        line("casadi backend end to end", total, base, f"certificate passed={ok}")
+    if "callbacks" in backends:
+        brun = solve_f1_callbacks(cg, theta, start, ipopt)
+        v = brun.values
+        ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
+        total = sum(brun.timings.values())
+        print("  callbacks backend:")
+        line("structure set-up", brun.timings["setup"], base)
+        line("Ipopt", brun.timings["ipopt"], base, f"{brun.status}, {brun.iterations} it")
+        line("callbacks backend end to end", total, base, f"certificate passed={ok}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--large", action="store_true", help="also 3·10^4 and 10^5 pairs")
-    ap.add_argument("--cold", action="store_true", help="no warm start from the iterative solver")
+    ap.add_argument("--start", default="warm", choices=["warm", "rough", "cold"])
+    ap.add_argument("--backends", default="pyomo,casadi,callbacks")
     args = ap.parse_args()
+    backends = set(args.backends.split(","))
     for n in [1_000, 10_000] + ([30_000, 100_000] if args.large else []):
-        run(n, warm=not args.cold)
+        run(n, args.start, backends)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pytest
 import smfe
 
 TOL = {
-    # soft MFE at a fixed θ: iterative vs F1 (Ipopt, both backends) vs F3 (conic, ~1e-7 accurate)
+    # soft MFE at a fixed θ: iterative vs F1 (Ipopt, all three backends) vs F3 (conic, ~1e-7 accurate)
     "soft-mfe": smfe.AgreeTolerances(objective=1e-6, theta=0.0, nu=1e-6, policy=1e-6),
     # soft S-MFE: implicit-gradient ascent vs F1 with the leader
     "soft-leader": smfe.AgreeTolerances(objective=1e-7, theta=1e-5, nu=1e-5, policy=1e-5),
@@ -30,6 +30,9 @@ SOFT_MFE: dict[str, Callable[[smfe.Game], smfe.Result]] = {
     "soft-nlp/pyomo": lambda g: smfe.solve(g, "soft-nlp", {"fix_theta": True, "backend": "pyomo"}),
     "soft-nlp/casadi": lambda g: smfe.solve(
         g, "soft-nlp", {"fix_theta": True, "backend": "casadi"}
+    ),
+    "soft-nlp/callbacks": lambda g: smfe.solve(
+        g, "soft-nlp", {"fix_theta": True, "backend": "callbacks"}
     ),
     "convex-mfe": lambda g: smfe.solve(g, "convex-mfe"),
 }

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pyomo.repn.plugins.nl_writer import NLWriter
 
 from smfe.certify.certificate import Tolerances
-from smfe.errors import InstanceError
+from smfe.errors import FormulationError, InstanceError
 from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
 from smfe.game.compiled import compile_game
@@ -32,7 +32,11 @@ from smfe.solvers.sensitivity import implicit_gradient
 FloatArray = NDArray[np.float64]
 
 IPOPT_DEFAULTS: dict[str, Any] = {"tol": 1e-10, "constr_viol_tol": 1e-10, "max_iter": 3000}
-BACKENDS = ("auto", "pyomo", "casadi")
+WARM_START_OPTIONS: dict[str, Any] = {"bound_push": 1e-14, "bound_frac": 1e-14, "mu_init": 1e-9}
+"""With a primal warm start: Ipopt's default bound_push (1e-2) moves every ν, μ, π that is
+below 0.01 — at 10⁵ pairs, all of them — away from its bound, and the restoration phase then
+failed (measured); a small push and barrier keep the start."""
+BACKENDS = ("auto", "pyomo", "casadi", "callbacks")
 AUTO_PYOMO_MAX = 2000
 
 
@@ -45,8 +49,10 @@ class NLPOptions(_Options):
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
     assembled as sparse CasADi expressions, :mod:`smfe.formulations.casadi_f1`; much faster
-    derivative setup on large games) or ``"auto"`` (``pyomo`` up to
-    :data:`AUTO_PYOMO_MAX` state-action-steps).
+    derivative setup on large games), ``"callbacks"`` (θ fixed, stationary games: Ipopt's
+    callback interface with hand-assembled sparse derivatives,
+    :mod:`smfe.formulations.f1_callbacks`; no symbolic set-up, needs ``cyipopt``) or
+    ``"auto"`` (``pyomo`` up to :data:`AUTO_PYOMO_MAX` state-action-steps, else ``casadi``).
     """
 
     fix_theta: bool = False
@@ -90,19 +96,34 @@ def solve_soft_nlp(
     cg = compile_game(game)
     t0 = time.perf_counter()
     th = game.start() if theta is None else theta
+    fixed = options.fix_theta or game.n_theta == 0
+    if options.backend == "callbacks" and (game.finite or not fixed):
+        raise FormulationError(
+            "the callbacks backend solves the MFE alone of a stationary game "
+            "(fix_theta=True, stationary horizon)"
+        )
     start: MFESolution | None = None
+    ipopt_options = {**IPOPT_DEFAULTS, **options.ipopt}
     if options.warm_start:
         start = solve_mfe(cg, th, MFEOptions(tol=1e-8))
-    fixed = options.fix_theta or game.n_theta == 0
+        if fixed:  # the start is the answer's neighbour: keep it (ν, μ, π ~ 1/size near 0)
+            ipopt_options = {**WARM_START_OPTIONS, **ipopt_options}
     backend = options.backend
     if backend == "auto":
         backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else "casadi"
-    if backend == "casadi":
+    if backend == "callbacks":
+        from smfe.formulations.f1_callbacks import solve_f1_callbacks
+
+        t_build = time.perf_counter() - t0
+        brun = solve_f1_callbacks(cg, th, start, ipopt_options)
+        v, status, termination = brun.values, brun.status, brun.termination
+        iterations, log, ipopt_time = brun.iterations, "", brun.timings["ipopt"]
+    elif backend == "casadi":
         from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
 
         model = build_casadi_f1(cg, th if fixed else None, start)
         t_build = time.perf_counter() - t0
-        crun = solve_casadi_f1(model, {**IPOPT_DEFAULTS, **options.ipopt})
+        crun = solve_casadi_f1(model, ipopt_options)
         v, status, termination = crun.values, crun.status, crun.termination
         iterations, log, ipopt_time = crun.iterations, crun.log, crun.timings["ipopt"]
     else:
@@ -113,7 +134,7 @@ def solve_soft_nlp(
             ),
         )
         t_build = time.perf_counter() - t0
-        run = solve_built(built, options.ipopt)
+        run = solve_built(built, ipopt_options)
         v, status, termination = built.values(), run.status, run.termination
         iterations, log, ipopt_time = run.iterations, run.log, run.seconds
     if not np.isfinite(v["nu"]).all():

@@ -154,6 +154,16 @@ class Price:
             e = e + (d * beta) * log(1.0 + exp((z - k) * (1.0 / beta)))
         return e
 
+    def second_derivative(self, z: FloatArray) -> FloatArray:
+        """p''(z) on arrays."""
+        z = np.asarray(z, dtype=np.float64)
+        out = np.full_like(z, 2.0 * self.curvature)
+        beta = self.smoothing
+        for k, d in self.kinks:
+            x = (z - k) / beta
+            out = out + d / beta * 0.25 / np.cosh(0.5 * x) ** 2
+        return out
+
     def value_and_slope(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """p(z) and p'(z) on arrays (overflow-safe)."""
         z = np.asarray(z, dtype=np.float64)
