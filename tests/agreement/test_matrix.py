@@ -17,7 +17,7 @@ import pytest
 import smfe
 
 TOL = {
-    # soft MFE at a fixed θ: iterative vs F1 (Ipopt, all three backends) vs F3 (conic, ~1e-7 accurate)
+    # soft MFE at a fixed θ: iterative vs F1 (Ipopt, 3 backends) vs F3 (conic, ~1e-7 accurate)
     "soft-mfe": smfe.AgreeTolerances(objective=1e-6, theta=0.0, nu=1e-6, policy=1e-6),
     # soft S-MFE: implicit-gradient ascent vs F1 with the leader
     "soft-leader": smfe.AgreeTolerances(objective=1e-7, theta=1e-5, nu=1e-5, policy=1e-5),

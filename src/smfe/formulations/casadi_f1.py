@@ -25,11 +25,11 @@ from numpy.typing import NDArray
 
 from smfe.errors import SolverUnavailable
 from smfe.formulations.bounds import aggregate_ranges, reward_bound, value_bound
+from smfe.formulations.built import F1Run
 from smfe.game.compiled import CompiledGame
 from smfe.ipopt.backend import casadi_options
 from smfe.ipopt.status import translate
 from smfe.solvers.mfe import MFESolution
-from smfe.solvers.status import SolutionStatus, TerminationCondition
 
 FloatArray = NDArray[np.float64]
 
@@ -234,18 +234,7 @@ def build_casadi_f1(
     return CasadiF1(nlp, lbx, ubx, np.concatenate(lbg), np.concatenate(ubg), x0, slices, theta, cg)
 
 
-@dataclass(frozen=True, eq=False)
-class CasadiRun:
-    values: dict[str, FloatArray]
-    status: str
-    termination: TerminationCondition
-    solution: SolutionStatus
-    iterations: int
-    timings: dict[str, float]
-    log: str
-
-
-def solve_casadi_f1(model: CasadiF1, options: dict[str, Any] | None = None) -> CasadiRun:
+def solve_casadi_f1(model: CasadiF1, options: dict[str, Any] | None = None) -> F1Run:
     """Solve with Ipopt (CasADi), returning flat game arrays (θ, V, Q, π, ν, μ)."""
     import casadi as ca
 
@@ -280,7 +269,7 @@ def solve_casadi_f1(model: CasadiF1, options: dict[str, Any] | None = None) -> C
         "nu": xv[s["nu"]].reshape(T, cg.n_sa),
         "mu": xv[s["mu"]].reshape(T, cg.n_s),
     }
-    return CasadiRun(
+    return F1Run(
         values,
         status,
         term,

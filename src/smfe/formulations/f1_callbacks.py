@@ -27,7 +27,6 @@ Needs ``cyipopt`` (the ``cyipopt-wheels`` package bundles Ipopt 3.14).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,19 +35,13 @@ from numpy.typing import NDArray
 
 from smfe.errors import FormulationError, SolverUnavailable
 from smfe.formulations.bounds import aggregate_ranges, reward_bound, value_bound
+from smfe.formulations.built import F1Run
 from smfe.game.compiled import CompiledGame
 from smfe.ipopt.status import IPOPT_CODES, translate
 from smfe.solvers.mfe import MFESolution
-from smfe.solvers.status import SolutionStatus, TerminationCondition
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-@dataclass
-class _Block:
-    rows: IntArray
-    cols: IntArray
 
 
 class F1Callbacks:
@@ -217,22 +210,12 @@ class F1Callbacks:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class CallbackRun:
-    values: dict[str, FloatArray]
-    status: str
-    termination: TerminationCondition
-    solution: SolutionStatus
-    iterations: int
-    timings: dict[str, float]
-
-
 def solve_f1_callbacks(
     cg: CompiledGame,
     theta: FloatArray,
     start: MFESolution | None,
     options: dict[str, Any] | None = None,
-) -> CallbackRun:
+) -> F1Run:
     """Solve F1 at fixed θ through Ipopt's callbacks (cyipopt); values as flat game arrays."""
     try:
         import cyipopt
@@ -286,6 +269,4 @@ def solve_f1_callbacks(
         "nu": nu[None, :],
         "mu": mu[None, :],
     }
-    return CallbackRun(
-        values, status, term, sol, cb.iterations, {"setup": t_setup, "ipopt": t_solve}
-    )
+    return F1Run(values, status, term, sol, cb.iterations, {"setup": t_setup, "ipopt": t_solve})
