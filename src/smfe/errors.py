@@ -24,6 +24,7 @@ class InstanceError(SmfeError, ValueError):
     def __init__(self, field: str, message: str, index: object = None) -> None:
         self.field = field
         self.index = index
+        self.message = message
         where = field if index is None else f"{field}[{_fmt_index(index)}]"
         super().__init__(f"{where}: {message}")
 

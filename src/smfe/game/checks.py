@@ -53,8 +53,11 @@ def bool_array(value: object, field: str, shape: tuple[int, ...]) -> BoolArray:
     if a.shape != shape:
         raise InstanceError(field, f"has shape {a.shape}, expected {shape}")
     if a.dtype != np.bool_:
-        if not np.isin(a, (0, 1)).all():
-            raise InstanceError(field, "must contain only booleans (or 0/1)")
+        if a.dtype.kind not in "biuf":
+            raise InstanceError(field, f"must hold booleans (or 0/1), got dtype {a.dtype}")
+        bad = ~np.isin(a, (0, 1))
+        if bad.any():
+            raise InstanceError(field, "must hold only booleans (or 0/1)", first_index(bad))
         a = a.astype(np.bool_)
     return frozen(a)
 
@@ -64,9 +67,11 @@ def distribution(value: object, field: str, n: int) -> FloatArray:
     a = float_array(value, field, (n,))
     neg = a < 0
     if neg.any():
-        raise InstanceError(field, f"has a negative probability {a[neg][0]}", first_index(neg))
+        raise InstanceError(
+            field, f"has a negative probability {float(a[neg][0])}", first_index(neg)
+        )
     if abs(a.sum() - 1.0) > PROB_TOL:
-        raise InstanceError(field, f"sums to {a.sum()!r}, not 1")
+        raise InstanceError(field, f"sums to {float(a.sum())!r}, not 1")
     return a
 
 
@@ -100,9 +105,15 @@ def transition_matrix(value: object, field: str, n_states: int, n_actions: int) 
 
 
 def check_stochastic_rows(
-    m: sp.csr_array, mask: BoolArray, field: str, n_actions: int, target: float = 1.0
+    m: sp.csr_array,
+    mask: BoolArray,
+    field: str,
+    n_actions: int,
+    target: float = 1.0,
+    where: str = "",
 ) -> None:
-    """Rows of allowed (x, a) are >= 0 and sum to ``target`` within PROB_TOL."""
+    """Rows of allowed (x, a) are >= 0 and sum to ``target`` within PROB_TOL (``where`` is
+    appended to the message, e.g. " at θ = decision.start")."""
     rows = np.flatnonzero(mask.ravel())
     sub = m[rows]
     if target == 1.0 and sub.data.size and (sub.data < 0).any():
@@ -111,7 +122,7 @@ def check_stochastic_rows(
         r = int(rows[row])
         raise InstanceError(
             field,
-            f"has a negative probability {sub.data[k]}",
+            f"has a negative probability {float(sub.data[k])}{where}",
             (r // n_actions, r % n_actions, int(sub.indices[k])),
         )
     sums = np.asarray(sub.sum(axis=1)).ravel()
@@ -120,7 +131,7 @@ def check_stochastic_rows(
         r = int(rows[np.flatnonzero(bad)[0]])
         raise InstanceError(
             field,
-            f"row sums to {sums[bad][0]!r}, not {target} (state {r // n_actions}, "
-            f"action {r % n_actions})",
+            f"row sums to {float(sums[bad][0])!r}, not {target} (state {r // n_actions}, "
+            f"action {r % n_actions}){where}",
             (r // n_actions, r % n_actions),
         )

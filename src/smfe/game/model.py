@@ -513,7 +513,7 @@ class Game:
                 start=sp.csr_array(t.transition.shape),
             )
             checks.check_stochastic_rows(
-                sp.csr_array(P), t.mask, f"{f} at decision.start", t.n_actions
+                sp.csr_array(P), t.mask, f, t.n_actions, where=" at θ = decision.start"
             )
             rows = np.flatnonzero(t.mask.ravel())
             grad = np.column_stack(

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from pydantic import ValidationError
 
 from smfe.errors import InstanceError
 from smfe.game.model import (
@@ -25,18 +26,14 @@ from smfe.game.model import (
     Response,
     Stationary,
 )
+from smfe.inputs.budget import Budget
+from smfe.inputs.errors import translate
+from smfe.inputs.game_doc import TYPE_ARRAYS as _TYPE_ARRAYS
+from smfe.inputs.game_doc import ArrayDoc, GameDoc, StationaryDoc
+from smfe.inputs.jsondoc import read_text, to_json_text
 
 FORMAT = "smfe-game"
 VERSION = 1
-_TYPE_ARRAYS = (
-    "reward_theta",
-    "aggregate",
-    "exposure",
-    "exposure_theta",
-    "leader_weight",
-    "leader_weight_theta",
-    "init",
-)
 _OBJ_ARRAYS = ("theta_linear", "theta_quadratic", "y_linear", "y_quadratic", "theta_y")
 
 
@@ -59,29 +56,39 @@ def encode_array(a: Any) -> dict[str, Any]:
 
 
 def decode_array(obj: Any, field: str) -> np.ndarray:
-    if not isinstance(obj, dict) or "shape" not in obj or "data" not in obj:
-        raise InstanceError(field, "must be an array object with 'shape' and 'data'")
-    shape = tuple(int(s) for s in obj["shape"])
-    data = np.asarray(obj["data"], dtype=np.float64)
-    if "index" in obj:
-        out = np.zeros(int(np.prod(shape)))
-        idx = np.asarray(obj["index"], dtype=np.int64)
-        if idx.shape != data.shape or (idx.size and (idx.min() < 0 or idx.max() >= out.size)):
-            raise InstanceError(field, "index and data do not match the shape")
-        out[idx] = data
-        return out.reshape(shape)
-    if data.size != int(np.prod(shape)):
-        raise InstanceError(field, f"has {data.size} values for shape {shape}")
-    return data.reshape(shape)
+    """A NumPy array from an array object (validated against :class:`ArrayDoc` first)."""
+    doc = _validate(ArrayDoc, obj, field)
+    return _dense(doc)
 
 
-def _decode_sparse(obj: Any, field: str) -> sp.csr_array:
-    shape = tuple(int(s) for s in obj["shape"])
-    if "index" not in obj:
-        return sp.csr_array(decode_array(obj, field))
-    idx = np.asarray(obj["index"], dtype=np.int64)
-    rows, cols = np.unravel_index(idx, shape)
-    return sp.csr_array((np.asarray(obj["data"], dtype=np.float64), (rows, cols)), shape=shape)
+def _dense(doc: ArrayDoc) -> np.ndarray:
+    data = np.asarray(doc.data, dtype=np.float64)
+    if doc.index is None:
+        return data.reshape(doc.shape)
+    out = np.zeros(doc.size)
+    out[np.asarray(doc.index, dtype=np.int64)] = data
+    return out.reshape(doc.shape)
+
+
+def _sparse(doc: ArrayDoc) -> sp.csr_array | np.ndarray:
+    if doc.index is None or len(doc.shape) != 2:
+        return _dense(doc)
+    rows, cols = np.unravel_index(np.asarray(doc.index, dtype=np.int64), tuple(doc.shape))
+    return sp.csr_array(
+        (np.asarray(doc.data, dtype=np.float64), (rows, cols)), shape=tuple(doc.shape)
+    )
+
+
+def _validate(schema: Any, obj: Any, root: str, budget: Budget | None = None) -> Any:
+    text = to_json_text(obj, root)
+    return _validate_json(schema, text, root, budget)
+
+
+def _validate_json(schema: Any, text: str, root: str, budget: Budget | None = None) -> Any:
+    try:
+        return schema.model_validate_json(text, context={"budget": budget})
+    except ValidationError as exc:
+        raise translate(exc, root, schema) from None
 
 
 def _bounds(v: np.ndarray) -> list[float | None]:
@@ -151,109 +158,98 @@ def game_to_dict(game: Game) -> dict[str, Any]:
     }
 
 
-def _get(d: dict[str, Any], key: str, field: str) -> Any:
-    if not isinstance(d, dict) or key not in d:
-        raise InstanceError(f"{field}.{key}" if field else key, "is missing")
-    return d[key]
-
-
-def game_from_dict(d: dict[str, Any]) -> Game:
+def game_from_dict(d: dict[str, Any], budget: Budget | None = None) -> Game:
     """Rebuild a :class:`Game` (validated) from :func:`game_to_dict` output."""
-    if not isinstance(d, dict) or d.get("format") != FORMAT:
-        raise InstanceError("format", f"not an smfe game file (format must be {FORMAT!r})")
-    if d.get("version") != VERSION:
-        raise InstanceError(
-            "version", f"unsupported version {d.get('version')!r}; this smfe reads {VERSION}"
-        )
-    h = _get(d, "horizon", "")
-    kind = _get(h, "kind", "horizon")
-    horizon: Stationary | FiniteHorizon
-    if kind == "stationary":
-        horizon = Stationary(_get(h, "gamma", "horizon"))
-    elif kind == "finite":
-        horizon = FiniteHorizon(_get(h, "T", "horizon"), _get(h, "gamma", "horizon"))
-    else:
-        raise InstanceError("horizon.kind", f"must be 'stationary' or 'finite', got {kind!r}")
-    dd = _get(d, "decision", "")
+    return game_from_doc(_validate(GameDoc, d, "", budget))
 
-    def opt(obj: dict[str, Any], k: str, field: str) -> np.ndarray | None:
-        v = obj.get(k)
-        return None if v is None else decode_array(v, f"{field}.{k}")
 
-    lower = np.array(
-        [-np.inf if x is None else x for x in _get(dd, "lower", "decision")], dtype=np.float64
-    )
-    upper = np.array(
-        [np.inf if x is None else x for x in _get(dd, "upper", "decision")], dtype=np.float64
-    )
+def game_from_json(text: str, budget: Budget | None = None) -> Game:
+    """A validated :class:`Game` from the text of a game file."""
+    return game_from_doc(_validate_json(GameDoc, text, "", budget))
+
+
+def game_from_doc(doc: GameDoc) -> Game:
+    """Build the :class:`Game` of a schema-validated document; the dataclasses then do the
+    numeric checks. Their errors name types by name; they are re-raised naming the index."""
+    names = [t.name for t in doc.types]
+    try:
+        return _build(doc)
+    except InstanceError as exc:
+        field = exc.field
+        for k, name in enumerate(names):
+            field = field.replace(f"types[{name}]", f"types[{k}]")
+        if field == exc.field:
+            raise
+        raise InstanceError(field, exc.message, exc.index) from None
+
+
+def _build(doc: GameDoc) -> Game:
+    h = doc.horizon
+    horizon = Stationary(h.gamma) if isinstance(h, StationaryDoc) else FiniteHorizon(h.T, h.gamma)
+    dd = doc.decision
+
+    def opt(a: ArrayDoc | None) -> np.ndarray | None:
+        return None if a is None else _dense(a)
+
     decision = Decision(
-        lower=lower,
-        upper=upper,
-        A_eq=opt(dd, "A_eq", "decision"),
-        b_eq=opt(dd, "b_eq", "decision"),
-        A_ub=opt(dd, "A_ub", "decision"),
-        b_ub=opt(dd, "b_ub", "decision"),
-        start=opt(dd, "start", "decision"),
-        names=tuple(dd.get("names", ())),
+        lower=np.array([-np.inf if x is None else x for x in dd.lower], dtype=np.float64),
+        upper=np.array([np.inf if x is None else x for x in dd.upper], dtype=np.float64),
+        A_eq=opt(dd.A_eq),
+        b_eq=opt(dd.b_eq),
+        A_ub=opt(dd.A_ub),
+        b_ub=opt(dd.b_ub),
+        start=opt(dd.start),
+        names=tuple(dd.names),
     )
-    od = _get(d, "objective", "")
+    od = doc.objective
     objective = LeaderObjective(
-        constant=od.get("constant", 0.0),
-        y_names=tuple(od.get("y_names", ())),
-        **{k: opt(od, k, "objective") for k in _OBJ_ARRAYS},
+        constant=od.constant,
+        y_names=tuple(od.y_names),
+        **{k: opt(getattr(od, k)) for k in _OBJ_ARRAYS},
     )
-    types = []
-    for i, td in enumerate(_get(d, "types", "")):
-        f = f"types[{i}]"
-        types.append(
-            FollowerType(
-                name=_get(td, "name", f),
-                share=_get(td, "share", f),
-                mask=decode_array(_get(td, "mask", f), f"{f}.mask").astype(bool),
-                reward=decode_array(_get(td, "reward", f), f"{f}.reward"),
-                transition=_decode_sparse(_get(td, "transition", f), f"{f}.transition"),
-                transition_theta=tuple(
-                    _decode_sparse(m, f"{f}.transition_theta[{j}]")
-                    for j, m in enumerate(td.get("transition_theta", []))
-                ),
-                **{k: opt(td, k, f) for k in _TYPE_ARRAYS},
-            )
+    types = tuple(
+        FollowerType(
+            name=td.name,
+            share=td.share,
+            mask=_dense(td.mask),
+            reward=_dense(td.reward),
+            transition=_sparse(td.transition),
+            transition_theta=tuple(_sparse(m) for m in td.transition_theta),
+            **{k: opt(getattr(td, k)) for k in _TYPE_ARRAYS},
         )
+        for td in doc.types
+    )
     prices = tuple(
         Price(
-            p.get("intercept", 0.0),
-            p.get("slope", 0.0),
-            p.get("curvature", 0.0),
-            p.get("name", ""),
-            kinks=tuple(tuple(k) for k in p.get("kinks", [])),
-            smoothing=p.get("smoothing", 0.0),
+            p.intercept,
+            p.slope,
+            p.curvature,
+            p.name,
+            kinks=tuple((k, d) for k, d in p.kinks),
+            smoothing=p.smoothing,
         )
-        for p in d.get("prices", [])
+        for p in doc.prices
     )
     return Game(
-        types=tuple(types),
+        types=types,
         horizon=horizon,
-        tau=_get(d, "tau", ""),
+        tau=doc.tau,
         decision=decision,
         objective=objective,
         prices=prices,
-        response=Response(d.get("response", "soft")),
-        name=d.get("name", "game"),
-        description=d.get("description", ""),
+        response=Response(doc.response),
+        name=doc.name,
+        description=doc.description,
     )
 
 
-def save_game(game: Game, path: str | Path) -> None:
-    """Write ``game`` as JSON to ``path``."""
-    Path(path).write_text(json.dumps(game_to_dict(game)), encoding="utf-8")
+def save_game(game: Game, path: str | Path, *, force: bool = False) -> Path:
+    """Write ``game`` as JSON to ``path`` (atomically; an existing file only with ``force``)."""
+    from smfe.files import write_text
+
+    return write_text(path, json.dumps(game_to_dict(game)), force=force)
 
 
-def load_game(path: str | Path) -> Game:
-    """Read a game written by :func:`save_game` (raises InstanceError on a bad file)."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InstanceError("path", f"no such file: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InstanceError("path", f"{path} is not valid JSON ({exc})") from None
-    return game_from_dict(data)
+def load_game(path: str | Path, budget: Budget | None = None) -> Game:
+    """Read and validate a game file (InstanceError naming the field path on a bad file)."""
+    return game_from_json(read_text(path), budget)
