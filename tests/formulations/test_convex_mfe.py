@@ -46,5 +46,5 @@ def test_scs_is_a_second_backend() -> None:
     assert smfe.agree(
         [scs, it], smfe.AgreeTolerances(objective=1e-4, theta=0.0, nu=1e-4, policy=1e-3)
     )
-    with pytest.raises(smfe.SolverUnavailable):
+    with pytest.raises(smfe.InstanceError, match=r"options\.solver"):
         smfe.solve(g, "convex-mfe", {"solver": "NOSUCH"})

@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.certify.certificate import Tolerances
-from smfe.errors import FormulationError, SolverUnavailable
+from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
 from smfe.solvers.mfe import MFESolution
@@ -66,6 +66,12 @@ class ConvexOptions(_Options):
     """``solver``: CLARABEL (default), SCS or ECOS (optional extra)."""
 
     solver: str = "CLARABEL"
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVER_TOLERANCES:
+            raise InstanceError(
+                "options.solver", f"must be one of {sorted(SOLVER_TOLERANCES)}, got {self.solver!r}"
+            )
 
 
 def check_convex(game: Game) -> None:
@@ -118,13 +124,13 @@ def solve_convex(
     try:
         problem.solve(solver=solver, **SOLVER_TOLERANCES.get(solver, {}))
     except cp.error.SolverError as exc:
-        raise FormulationError(f"{solver} failed: {exc}") from exc
+        raise SolveFailed(f"{solver} failed: {exc}") from exc
     t_solve = time.perf_counter() - t1
     term, _ = CVXPY_STATUS.get(
         str(problem.status), (TerminationCondition.UNKNOWN, SolutionStatus.UNKNOWN)
     )
     if nu_vars[0].value is None:
-        raise FormulationError(f"{solver} returned no point (status {problem.status})")
+        raise SolveFailed(f"{solver} returned no point (status {problem.status})")
     nu = np.maximum(np.vstack([np.asarray(v.value).ravel() for v in nu_vars]), 0.0)
     P = cg.transition(th)
     resp = respond(cg, cg.reward(th, nu), P)

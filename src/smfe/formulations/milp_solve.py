@@ -20,7 +20,7 @@ from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnav
 from smfe.formulations.milp import Menu, build_milp, tight_big_m
 from smfe.game.model import Game
 from smfe.solvers.mfe import MFESolution, induced_policy
-from smfe.solvers.options import _Options
+from smfe.solvers.options import _Options, _positive
 from smfe.solvers.response import respond
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import TerminationCondition
@@ -42,6 +42,25 @@ class MILPOptions(_Options):
     threads: int = 1
     route: str = "bigm"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _positive("time_limit", self.time_limit)
+        _positive("threads", self.threads)
+        if not 0.0 <= self.mip_gap < 1.0:
+            raise InstanceError("options.mip_gap", f"must lie in [0, 1), got {self.mip_gap}")
+        if self.route not in ("bigm", "gdp"):
+            raise InstanceError("options.route", f"must be 'bigm' or 'gdp', got {self.route!r}")
+        for name in ("menu", "grid"):
+            rows = getattr(self, name)
+            if rows is None:
+                continue
+            if not rows or any(not r for r in rows):
+                raise InstanceError(f"options.{name}", "must be a non-empty list of lists")
+            if name == "menu" and len({len(r) for r in rows}) > 1:
+                raise InstanceError("options.menu", "every decision must have the same length")
+            for i, r in enumerate(rows):
+                if not all(np.isfinite(r)):
+                    raise InstanceError(f"options.{name}[{i}]", "must hold finite numbers")
 
     def to_menu(self) -> Menu:
         if (self.menu is None) == (self.grid is None):

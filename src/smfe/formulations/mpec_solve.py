@@ -20,6 +20,7 @@ import pyomo.environ as pyo
 from numpy.typing import NDArray
 
 from smfe.certify.certificate import Tolerances
+from smfe.errors import InstanceError
 from smfe.formulations.bounds import reward_bound
 from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.exact_mpec import (
@@ -36,7 +37,7 @@ from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 from smfe.ipopt import IpoptRun
 from smfe.solvers.mfe import MFESolution, solve_mfe
-from smfe.solvers.options import MFEOptions, _Options
+from smfe.solvers.options import MFEOptions, _Options, _positive
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import SolutionStatus, TerminationCondition
 
@@ -57,6 +58,16 @@ class MPECSolveOptions(_Options):
     eps_final: float = 1e-10
     max_branches_log2: int = 10
     ipopt: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("warm_tau", "eps_start", "eps_final"):
+            _positive(name, getattr(self, name))
+        if not 0.0 < self.eps_factor < 1.0:
+            raise InstanceError("options.eps_factor", f"must lie in (0, 1), got {self.eps_factor}")
+        if not 0 <= self.max_branches_log2 <= 30:
+            raise InstanceError(
+                "options.max_branches_log2", f"must lie in 0..30, got {self.max_branches_log2}"
+            )
 
 
 def _soft_start(game: Game, theta: FloatArray, tau_rel: float) -> MFESolution:

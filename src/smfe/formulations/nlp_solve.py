@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pyomo.repn.plugins.nl_writer import NLWriter
 
 from smfe.certify.certificate import Tolerances
-from smfe.errors import FormulationError, InstanceError
+from smfe.errors import FormulationError, InstanceError, SolveFailed
 from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
 from smfe.game.compiled import compile_game
@@ -138,7 +138,7 @@ def solve_soft_nlp(
         v, status, termination = built.values(), run.status, run.termination
         iterations, log, ipopt_time = run.iterations, run.log, run.seconds
     if not np.isfinite(v["nu"]).all():
-        raise InstanceError("soft-nlp", "Ipopt returned no values")
+        raise SolveFailed(f"Ipopt ({backend} backend) returned no values: {status}")
     sol = solution_from_values(v, float("nan"), iterations, termination)
     grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
     result = build_result(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Self
+from typing import Self
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from smfe.errors import InstanceError
+from smfe.inputs.errors import translate
+from smfe.inputs.jsondoc import to_json_text
 
 
 class Averaging(StrEnum):
@@ -18,16 +22,23 @@ class Averaging(StrEnum):
 
 
 class _Options:
-    """Shared constructor from a dict, naming any unknown key."""
+    """Shared constructor from a dict (e.g. JSON), validated by the dataclass's annotations
+    in strict mode — strings are not numbers, booleans are not numbers, ``1.5`` is not an
+    integer, unknown keys are refused with a "did you mean" — then by its own range checks."""
+
+    __pydantic_config__ = ConfigDict(strict=True, extra="forbid")
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any] | None) -> Self:
-        values = dict(values or {})
-        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise InstanceError("options", f"unknown option(s) {unknown}; known: {sorted(known)}")
-        return cls(**values)
+    def from_dict(cls, values: object, field: str = "options") -> Self:
+        if values is None:
+            return cls()
+        if not isinstance(values, dict):
+            raise InstanceError(field, f"must be an object of options, got {values!r:.40}")
+        text = to_json_text(values, field)
+        try:
+            return TypeAdapter(cls).validate_json(text)
+        except ValidationError as exc:
+            raise translate(exc, field, cls) from None
 
 
 def _positive(name: str, value: float) -> None:
@@ -101,5 +112,7 @@ class SampleOptions(_Options):
     mfe_iterations: int = 60
 
     def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise InstanceError("options.seed", f"must be >= 0, got {self.seed}")
         _positive("samples_per_pair", self.samples_per_pair)
         _positive("mfe_iterations", self.mfe_iterations)
