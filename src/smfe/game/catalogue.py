@@ -6,11 +6,13 @@ generator is deterministic given its arguments (random ones take a ``seed``).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from smfe.errors import InstanceError
 from smfe.game.model import (
@@ -20,9 +22,10 @@ from smfe.game.model import (
     Game,
     LeaderObjective,
     Price,
-    Response,
     Stationary,
 )
+from smfe.inputs.budget import Budget, Sizes, check_size
+from smfe.inputs.errors import translate
 
 
 def two_state(
@@ -83,7 +86,7 @@ def two_state(
         ),
         objective=objective,
         prices=(Price(0.0, congestion, 0.0, "congestion"),),
-        response=Response(response),
+        response=response,  # type: ignore[arg-type]  # Game validates it
         name="two-state",
         description="closed-form S-MFE: steer the population share to a target",
     )
@@ -199,7 +202,7 @@ def garnet(
         ),
         objective=objective,
         prices=tuple(Price(0.0, congestion, 0.0, f"zone{m}") for m in range(n_zones)),
-        response=Response(response),
+        response=response,  # type: ignore[arg-type]  # Game validates it
         name="garnet",
         description=(
             f"Garnet S={n_states} A={n_actions} b={branching} K={n_types} zones={n_zones} "
@@ -264,7 +267,7 @@ def congestion(
         ),
         objective=objective,
         prices=tuple(Price(0.0, congestion, 0.0, f"site{s}") for s in range(n)),
-        response=Response(response),
+        response=response,  # type: ignore[arg-type]  # Game validates it
         name="congestion",
         description="finite-horizon ring congestion with site tolls",
     )
@@ -335,7 +338,7 @@ def leader_mdp(
         ),
         objective=LeaderObjective(y_linear=np.ones(1), y_names=("leader reward",)),
         prices=tuple(Price(0.0, congestion, 0.0, f"load{x}") for x in range(S)),
-        response=Response(response),
+        response=response,  # type: ignore[arg-type]  # Game validates it
         name="leader-mdp",
         description="leader is an MDP with a randomised stationary policy",
     )
@@ -349,18 +352,85 @@ _CATALOGUE: dict[str, Callable[..., Game]] = {
 }
 
 
+def _garnet_sizes(a: dict[str, Any]) -> Sizes:
+    sa = a["n_types"] * a["n_states"] * a["n_actions"]
+    return Sizes(
+        pairs=sa,
+        steps=a["horizon"] or 1,
+        entries=sa * (4 * a["n_zones"] + 4),
+        nnz=sa * a["branching"],
+    )
+
+
+def _congestion_sizes(a: dict[str, Any]) -> Sizes:
+    n = a["n_sites"]
+    return Sizes(pairs=3 * n, steps=a["T"], entries=12 * n * n, nnz=3 * n * n)
+
+
+def _leader_mdp_sizes(a: dict[str, Any]) -> Sizes:
+    S, A, B = a["n_states"], a["n_actions"], a["n_leader_actions"]
+    return Sizes(pairs=S * A, entries=3 * S * S * A * B + S * S * A, nnz=S * B * S * A * S)
+
+
+_SIZES: dict[str, Callable[[dict[str, Any]], Sizes]] = {
+    "two-state": lambda a: Sizes(pairs=4, entries=16, nnz=8),
+    "garnet": _garnet_sizes,
+    "congestion": _congestion_sizes,
+    "leader-mdp": _leader_mdp_sizes,
+}
+
+
 def catalogue() -> list[str]:
     """The names :func:`make_instance` accepts."""
     return sorted(_CATALOGUE)
 
 
-def make_instance(name: str, **overrides: Any) -> Game:
-    """Build the named instance, with keyword overrides of its parameters."""
+def parameters(name: str) -> list[tuple[str, str, Any]]:
+    """The overridable parameters of the named instance: (name, type, default)."""
+    sig = inspect.signature(_factory(name), eval_str=True)
+    return [(p.name, _type_name(p.annotation), p.default) for p in sig.parameters.values()]
+
+
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("NoneType", "None")
+
+
+def _factory(name: object) -> Callable[..., Game]:
+    if not isinstance(name, str) or name not in _CATALOGUE:
+        raise InstanceError("name", f"unknown instance {name!r}; known: {catalogue()}")
+    return _CATALOGUE[name]
+
+
+def _override_model(name: str) -> type[BaseModel]:
+    sig = inspect.signature(_factory(name), eval_str=True)
+    fields: dict[str, Any] = {p.name: (p.annotation, p.default) for p in sig.parameters.values()}
+    return create_model(
+        f"{name}-overrides", __config__=ConfigDict(strict=True, extra="forbid"), **fields
+    )
+
+
+def make_instance(name: str, budget: Budget | None = None, **overrides: Any) -> Game:
+    """Build the named instance, with keyword overrides of its parameters.
+
+    Overrides are validated strictly (types from the generator's signature: strings and
+    booleans are not numbers; unknown names are refused with a "did you mean"), and the
+    declared size is checked against ``budget`` before anything is allocated.
+    """
+    factory = _factory(name)
+    schema = _override_model(name)
     try:
-        factory = _CATALOGUE[name]
-    except KeyError:
-        raise InstanceError("name", f"unknown instance {name!r}; known: {catalogue()}") from None
+        args = schema.model_validate(overrides)
+    except ValidationError as exc:
+        raise translate(exc, "", schema) from None
+    values = args.model_dump()
+    if isinstance(values.get("seed"), int) and values["seed"] < 0:
+        raise InstanceError("seed", f"must be >= 0, got {values['seed']}")
+    check_size(_SIZES[name](values), budget, name)
+    kwargs = {k: getattr(args, k) for k in overrides}
     try:
-        return factory(**overrides)
-    except TypeError as exc:
-        raise InstanceError("overrides", f"{name}: {exc}") from None
+        return factory(**kwargs)
+    except InstanceError:
+        raise
+    except (ValueError, TypeError, OverflowError) as exc:
+        # the generator's own arithmetic refused a value that passed the type check
+        raise InstanceError(f"{name}.overrides", f"{kwargs}: {exc}") from None

@@ -28,13 +28,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 from numpy.typing import ArrayLike
 
 from smfe.certify.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game, Response
+from smfe.inputs.theta import as_theta
 from smfe.solvers.leader import run_leader
 from smfe.solvers.mfe import solve_mfe
 from smfe.solvers.options import LeaderOptions, MFEOptions, SampleOptions
@@ -93,14 +93,7 @@ def solve(
     if method not in METHODS:
         raise FormulationError(f"unknown method {method!r}; known: {list(METHODS)}")
     cg = compile_game(game)
-    th: np.ndarray | None = None
-    if theta is not None:
-        th = np.array(theta, dtype=np.float64).ravel()
-        if th.shape != (game.n_theta,):
-            raise InstanceError("theta", f"has shape {th.shape}, expected ({game.n_theta},)")
-        viol = game.decision.violation(th)
-        if viol > 1e-9:
-            raise InstanceError("theta", f"is outside the decision set (violation {viol:.3g})")
+    th = None if theta is None else as_theta(game, theta)
     t0 = time.perf_counter()
     if method == "soft-nlp":
         from smfe.formulations.nlp_solve import NLPOptions, solve_soft_nlp
