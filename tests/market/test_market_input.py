@@ -9,7 +9,8 @@ import pytest
 
 from smfe.errors import InstanceError
 from smfe.market import Battery, MarketInstance, TariffFamily, reference_instance
-from smfe.market.data import REFERENCE_GROUPS, instance_from_dict, load_instance
+from smfe.market.data import REFERENCE_GROUPS
+from smfe.market.instance_file import instance_from_dict, load_instance
 from smfe.market.metrics import Weights
 
 
@@ -72,19 +73,19 @@ def test_unknown_option_values_are_refused() -> None:
 
 def test_instance_file_round_trip_and_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "m.json"
-    p.write_text(json.dumps({"soc_levels": 4, "battery": {"power_kw": 6.0}}))
+    p.write_text(json.dumps({"name": "x", "soc_levels": 4, "battery": {"power_kw": 6.0}}))
     m = load_instance(str(p))
     assert m.soc_levels == 4 and m.battery.power_kw == 6.0
+    with pytest.raises(InstanceError, match="did you mean 'soc_levels'") as e:
+        instance_from_dict({"name": "x", "sol_levels": 4})
+    assert e.value.field == "sol_levels"
     with pytest.raises(InstanceError) as e:
-        instance_from_dict({"sol_levels": 4})
-    assert e.value.field == "instance"
-    with pytest.raises(InstanceError) as e:
-        instance_from_dict({"groups": [{"name": "x"}]})
-    assert e.value.field == "groups" and e.value.index == 0
+        instance_from_dict({"name": "x", "groups": [{"name": "x"}]})
+    assert e.value.field == "groups[0].share"
 
 
-def test_cli_rejects_unknown_weight_names() -> None:
+def test_cli_rejects_unknown_weight_names(capsys) -> None:  # type: ignore[no-untyped-def]
     from smfe.cli import main
 
-    with pytest.raises(SystemExit, match="unknown weight 'fairness'"):
-        main(["market", "--weight", "fairness=1", "--out", "/nonexistent"])
+    assert main(["market", "--weight", "fairness=1", "--out", "/nonexistent"]) == 2
+    assert "--weight fairness: unknown weight" in capsys.readouterr().err

@@ -1,11 +1,11 @@
 r"""The market instance: household groups, DER, time series, wholesale supply, revenue need.
 
-Every default is the reference instance "CA-summer-weekday-4G" of ``shared/market-data.md``
+Every default is the reference instance "CA-summer-weekday-4G" of ``docs/data-sources.md``
 §4, with its provenance tag next to it: **[S]** sourced (citation given), **[C]** computed
-offline with the recipe of market-data §4.7, **[A]** an assumption or calibration choice (a
+offline with the recipe of data-sources §4.7, **[A]** an assumption or calibration choice (a
 parameter users are meant to change). Units: kW, kWh, $ (not cents), hours; per household.
 
-Wholesale side (market-data §3.4): the hourly price is the affine inverse supply
+Wholesale side (data-sources §3.4): the hourly price is the affine inverse supply
 :math:`\lambda_h = p_0 + p_1\,(B_h + N_h)` with :math:`N_h` the residential net load per
 household (the mean-field aggregate) and :math:`B_h` the background load.
 """
@@ -16,24 +16,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import ConfigDict
 
 from smfe.errors import InstanceError
 from smfe.game.model import Price
 
 FloatArray = NDArray[np.float64]
 HOURS = 24
+SCHEMA_CONFIG = ConfigDict(strict=True, extra="forbid")
+"""How pydantic validates these dataclasses from JSON (:mod:`smfe.market.instance_file`):
+strict types, unknown keys refused; the dataclasses' own checks then run as usual."""
+MAX_INCOME = 1e8
+"""[A] an annual household income above $10⁸ is refused as a data error."""
 
-# [A] stylised US summer weekday load shape, mean 1, hour-beginning 0..23 (market-data §4.2)
+# [A] stylised US summer weekday load shape, mean 1, hour-beginning 0..23 (data-sources §4.2)
 LOAD_SHAPE = (
     0.696, 0.616, 0.576, 0.557, 0.557, 0.616, 0.745, 0.845, 0.845, 0.845, 0.875, 0.914,
     0.964, 1.024, 1.093, 1.193, 1.342, 1.491, 1.610, 1.640, 1.540, 1.371, 1.143, 0.904,
 )  # fmt: skip
-# [C] pvlib clear-sky July profile, Sacramento, PDT, kW per kWdc (market-data §1.2; 5.75 kWh/day)
+# [C] pvlib clear-sky July profile, Sacramento, PDT, kW per kWdc (data-sources §1.2; 5.75 kWh/day)
 PV_PROFILE = (
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.008, 0.111, 0.274, 0.431, 0.560, 0.652,
     0.702, 0.710, 0.676, 0.601, 0.486, 0.338, 0.173, 0.032, 0.0, 0.0, 0.0, 0.0,
 )  # fmt: skip
-# [A] duck-shaped background (non-residential) net load, kW per household (market-data §4.2)
+# [A] duck-shaped background (non-residential) net load, kW per household (data-sources §4.2)
 BACKGROUND = (
     2.0, 1.9, 1.85, 1.8, 1.85, 2.0, 2.1, 1.9, 1.5, 1.1, 0.9, 0.8,
     0.8, 0.8, 0.9, 1.1, 1.5, 2.1, 2.6, 2.8, 2.7, 2.5, 2.3, 2.1,
@@ -64,9 +70,11 @@ def _series(v: object, field_: str, lo: float | None = None) -> tuple[float, ...
 
 @dataclass(frozen=True)
 class IncomeGroup:
-    """One income group (market-data §4.1): share of households, annual income, daily load,
+    """One income group (data-sources §4.1): share of households, annual income, daily load,
     PV adoption rate, battery attach rate among PV owners, PV size and the monthly fixed
     charge it pays under the reference (IGFC) tariff."""
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     name: str
     share: float
@@ -80,7 +88,7 @@ class IncomeGroup:
     def __post_init__(self) -> None:
         f = f"groups[{self.name}]"
         object.__setattr__(self, "share", _finite(self.share, f"{f}.share", 0.0, 1.0))
-        object.__setattr__(self, "income", _finite(self.income, f"{f}.income", 1e-9))
+        object.__setattr__(self, "income", _finite(self.income, f"{f}.income", 1e-9, MAX_INCOME))
         object.__setattr__(self, "daily_kwh", _finite(self.daily_kwh, f"{f}.daily_kwh", 0.0))
         for name in ("pv_adoption", "battery_attach"):
             object.__setattr__(self, name, _finite(getattr(self, name), f"{f}.{name}", 0.0, 1.0))
@@ -92,14 +100,16 @@ class IncomeGroup:
 
 @dataclass(frozen=True)
 class Battery:
-    """A residential battery (market-data §1.3, §4.3): usable energy, power limit, one-way
+    """A residential battery (data-sources §1.3, §4.3): usable energy, power limit, one-way
     efficiencies (η_c·η_d = round trip) and a degradation cost per kWh of throughput."""
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     capacity_kwh: float = 13.5  # [S] Tesla Powerwall 2 datasheet
     power_kw: float = 5.0  # [S] Powerwall 2, continuous
     eta_charge: float = 0.949  # [S] 90 % round trip -> sqrt(0.90)
     eta_discharge: float = 0.949  # [S] as above
-    degradation_per_kwh: float = 0.02  # [A] market-data §4.3
+    degradation_per_kwh: float = 0.02  # [A] data-sources §4.3
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -124,6 +134,8 @@ class Weather:
     ``stay_clear``/``stay_cloudy``: hourly probabilities of keeping the state; ``cloudy_scale``
     multiplies PV output when cloudy. All [A]."""
 
+    __pydantic_config__ = SCHEMA_CONFIG
+
     stay_clear: float = 0.95
     stay_cloudy: float = 0.85
     cloudy_scale: float = 0.4
@@ -142,10 +154,12 @@ class Weather:
 
 @dataclass(frozen=True)
 class Flexibility:
-    """Optional shiftable load (market-data §4.4): each hour a household may defer or catch up
+    """Optional shiftable load (data-sources §4.4): each hour a household may defer or catch up
     ``step_kwh`` of consumption, holding a backlog of at most ``max_steps`` steps that must be
     cleared by midnight (energy is conserved within the day); each shifted step costs the
     quadratic discomfort α/2·step² ($). α = 1.5 $/kWh² [A]; step and range [A]."""
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     step_kwh: float = 0.25
     max_steps: int = 2
@@ -169,6 +183,8 @@ class Flexibility:
 class Generator:
     """A thermal unit with cost a·p² + b·p ($/h, p in MW) up to ``pmax_mw``."""
 
+    __pydantic_config__ = SCHEMA_CONFIG
+
     name: str
     pmax_mw: float
     a: float
@@ -181,7 +197,7 @@ class Generator:
         object.__setattr__(self, "b", _finite(self.b, f"{f}.b"))
 
 
-# [S, secondary] Oahu-like thermal stack, market-data §6 (ECE570-Project test case)
+# [S, secondary] Oahu-like thermal stack, data-sources §6 (ECE570-Project test case)
 OAHU_UNITS = (
     Generator("kahe", 650.0, 0.0342, 150.0),
     Generator("kalaeloa", 208.0, 0.015, 205.3),
@@ -209,9 +225,11 @@ class MeritOrder:
     a price of 0 when renewables cover the load and a scarcity slope beyond the capacity.
     Its kinks are smoothed over ``smoothing`` kW per household (softplus), so the followers'
     equilibrium and the leader problem stay smooth. Defaults: the Oahu-like stack of
-    market-data §6 [S, secondary]; ``households`` = 300,000 [A] places the reference
+    data-sources §6 [S, secondary]; ``households`` = 300,000 [A] places the reference
     instance's total net load (1.2–4 kW per household) inside the stack's range.
     """
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     units: tuple[Generator, ...] = OAHU_UNITS
     households: float = 300_000.0
@@ -220,16 +238,10 @@ class MeritOrder:
     scarcity_slope: float = 1.0  # [A] $/MWh per MW beyond the thermal capacity
 
     def __post_init__(self) -> None:
-        units = []
-        for i, u in enumerate(self.units):
-            if isinstance(u, dict):
-                try:
-                    u = Generator(**u)
-                except TypeError as exc:
-                    raise InstanceError("merit_order.units", str(exc), i) from None
+        units = list(self.units)
+        for i, u in enumerate(units):
             if not isinstance(u, Generator):
                 raise InstanceError("merit_order.units", "must be generators", i)
-            units.append(u)
         if not units:
             raise InstanceError("merit_order.units", "needs at least one unit")
         object.__setattr__(self, "units", tuple(units))
@@ -269,7 +281,9 @@ class MeritOrder:
 @dataclass(frozen=True)
 class Supply:
     """The hourly wholesale price λ_h($/kWh) of the net load: the affine inverse supply
-    λ_h = p0 + p1·(B_h + N_h) (market-data §4.5), or a :class:`MeritOrder` stack."""
+    λ_h = p0 + p1·(B_h + N_h) (data-sources §4.5), or a :class:`MeritOrder` stack."""
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     p0: float = -0.030  # [A] -30 $/MWh
     p1: float = 0.050  # [A] 50 $/MWh per kW/household
@@ -280,11 +294,8 @@ class Supply:
         object.__setattr__(self, "p0", _finite(self.p0, "supply.p0"))
         object.__setattr__(self, "p1", _finite(self.p1, "supply.p1", 0.0))
         object.__setattr__(self, "background", _series(self.background, "supply.background"))
-        if isinstance(self.merit_order, dict):
-            try:
-                object.__setattr__(self, "merit_order", MeritOrder(**self.merit_order))
-            except TypeError as exc:
-                raise InstanceError("supply.merit_order", str(exc)) from None
+        if self.merit_order is not None and not isinstance(self.merit_order, MeritOrder):
+            raise InstanceError("supply.merit_order", "must be a MeritOrder or null")
 
     def price(self, hour: int) -> Price:
         """λ_h as a function of the residential net load N_h (kW per household), $/kWh."""
@@ -309,7 +320,7 @@ class Supply:
 
 
 # [A] incomes, shares, kWh, adoption and attach rates, PV sizes; [S] IGFC fixed charges
-# (CPUC decision of 9 May 2024: $6.00 CARE, $12.08 FERA, $24.15 others) — market-data §4.1
+# (CPUC decision of 9 May 2024: $6.00 CARE, $12.08 FERA, $24.15 others) — data-sources §4.1
 REFERENCE_GROUPS = (
     IncomeGroup("G1", 0.20, 22_000.0, 14.0, 0.06, 0.10, 4.0, 6.00),
     IncomeGroup("G2", 0.25, 55_000.0, 17.0, 0.12, 0.15, 4.5, 12.08),
@@ -320,14 +331,16 @@ REFERENCE_GROUPS = (
 
 @dataclass(frozen=True)
 class MarketInstance:
-    """A tariff-design instance (defaults: "CA-summer-weekday-4G", market-data §4).
+    """A tariff-design instance (defaults: "CA-summer-weekday-4G", data-sources §4).
 
     ``soc_levels``: battery state-of-charge grid points (0 .. capacity, evenly spaced);
     ``pv_derate``: multiplies the clear-sky PV profile (1 = clear sky, [A]);
     ``non_energy_cost``: $/household/day of T&D, policy and capacity cost the tariff must
-    also recover ([A] market-data §4.6); ``hour_discount``: the followers' per-hour discount
+    also recover ([A] data-sources §4.6); ``hour_discount``: the followers' per-hour discount
     (the day repeats; [A] 0.999, i.e. almost undiscounted within the day).
     """
+
+    __pydantic_config__ = SCHEMA_CONFIG
 
     name: str = "CA-summer-weekday-4G"
     groups: tuple[IncomeGroup, ...] = REFERENCE_GROUPS
@@ -411,57 +424,3 @@ class MarketInstance:
 def reference_instance(**overrides: object) -> MarketInstance:
     """The reference instance "CA-summer-weekday-4G", with fields replaced by ``overrides``."""
     return MarketInstance(**overrides)  # type: ignore[arg-type]
-
-
-def instance_from_dict(data: dict[str, object]) -> MarketInstance:
-    """A :class:`MarketInstance` from plain data (e.g. JSON): every key optional, nested
-    ``groups`` (list of objects), ``battery``, ``supply``, ``weather``, ``flexibility``."""
-    if not isinstance(data, dict):
-        raise InstanceError("instance", "must be a JSON object")
-    known = set(MarketInstance.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InstanceError("instance", f"unknown field(s) {unknown}; known: {sorted(known)}")
-    kw: dict[str, object] = dict(data)
-    nested = {
-        "battery": Battery,
-        "supply": Supply,
-        "weather": Weather,
-        "flexibility": Flexibility,
-    }
-    for key, cls in nested.items():
-        v = kw.get(key)
-        if isinstance(v, dict):
-            try:
-                kw[key] = cls(**v)
-            except TypeError as exc:
-                raise InstanceError(key, str(exc)) from None
-    if "groups" in kw:
-        groups = kw["groups"]
-        if not isinstance(groups, list):
-            raise InstanceError("groups", "must be a list of objects")
-        out = []
-        for i, g in enumerate(groups):
-            if not isinstance(g, dict):
-                raise InstanceError("groups", "must be an object", i)
-            try:
-                out.append(IncomeGroup(**g))
-            except TypeError as exc:
-                raise InstanceError("groups", str(exc), i) from None
-        kw["groups"] = tuple(out)
-    for key in ("load_shape", "pv_profile"):
-        if key in kw:
-            kw[key] = tuple(kw[key])  # type: ignore[arg-type]
-    return MarketInstance(**kw)  # type: ignore[arg-type]
-
-
-def load_instance(path: str) -> MarketInstance:
-    """Read a market instance from a JSON file (see :func:`instance_from_dict`)."""
-    import json
-    from pathlib import Path
-
-    try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InstanceError("instance", f"cannot read {path!r}: {exc}") from None
-    return instance_from_dict(data)

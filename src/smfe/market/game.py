@@ -37,6 +37,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from smfe.game.model import FollowerType, Game, LeaderObjective, Stationary
+from smfe.inputs.budget import Budget, Sizes, check_size
 from smfe.market.data import HOURS, MarketInstance
 from smfe.market.tariff import TariffFamily
 
@@ -81,6 +82,34 @@ class MarketGame:
         return base + 2 * HOURS
 
 
+def _dims(market: MarketInstance, battery: bool) -> tuple[int, int, int, tuple[int, int], int]:
+    """SoC levels, weather states, backlog levels, (discharge, charge) steps, shift actions."""
+    b, step = market.battery, market.soc_step
+    nb = market.soc_levels if battery else 1
+    nw = 2 if market.weather is not None else 1
+    flex = market.flexibility
+    nf = 2 * flex.max_steps + 1 if flex is not None else 1
+    kc = kd = 0
+    if battery:
+        kc = int(np.floor(b.power_kw * b.eta_charge / step + 1e-12))
+        kd = int(np.floor(b.power_kw / (step * b.eta_discharge) + 1e-12))
+    return nb, nw, nf, (kd, kc), 3 if flex is not None else 1
+
+
+def market_sizes(market: MarketInstance) -> Sizes:
+    """The declared size of the market game (before building it): state-action pairs, and
+    dense entries — per type about (3·24 + n_y + 8) arrays of S×A (prices' aggregates and
+    exposures, leader weights, the state grids)."""
+    infos = market_types(market)
+    pairs = entries = 0
+    for info in infos:
+        nb, nw, nf, (kd, kc), nu = _dims(market, info.endowment == "pv+battery")
+        sa = HOURS * nb * nw * nf * (kd + kc + 1) * nu
+        pairs += sa
+        entries += (3 * HOURS + 8 + 4 * len(infos)) * sa
+    return Sizes(pairs=pairs, entries=entries, nnz=pairs)
+
+
 def _type_arrays(
     market: MarketInstance, tariff: TariffFamily, info: TypeInfo, k: int, n_types: int
 ) -> FollowerType:
@@ -89,20 +118,13 @@ def _type_arrays(
     has_pv = info.endowment != "none"
     b = market.battery
     step = market.soc_step
-    nb = market.soc_levels if bat else 1
     weather = market.weather
-    nw = 2 if weather is not None else 1
     flex = market.flexibility
     K = flex.max_steps if flex is not None else 0
-    nf = 2 * K + 1
-    if bat:
-        kc = int(np.floor(b.power_kw * b.eta_charge / step + 1e-12))
-        kd = int(np.floor(b.power_kw / (step * b.eta_discharge) + 1e-12))
-        dbs = np.arange(-kd, kc + 1)
-    else:
-        dbs = np.zeros(1, dtype=int)
+    nb, nw, nf, (kd, kc), nu = _dims(market, bat)
+    dbs = np.arange(-kd, kc + 1)
     us = np.arange(-1, 2) if flex is not None else np.zeros(1, dtype=int)
-    nda, nu = dbs.size, us.size
+    nda = dbs.size
     S, A = HOURS * nb * nw * nf, nda * nu
     # grids over (h, b, w, f, db, u)
     h, bl, w, f, ia, iu = np.indices((HOURS, nb, nw, nf, nda, nu))
@@ -209,15 +231,19 @@ def market_types(market: MarketInstance) -> tuple[TypeInfo, ...]:
 
 
 def market_game(
-    market: MarketInstance, tariff: TariffFamily | None = None, tau: float = 0.02
+    market: MarketInstance,
+    tariff: TariffFamily | None = None,
+    tau: float = 0.02,
+    budget: Budget | None = None,
 ) -> MarketGame:
     """The market as a stationary soft-response game with follower temperature ``tau`` ($).
 
     τ is bounded rationality in logit form: an action with a $τ advantage is e ≈ 2.7 times
     more likely. τ = 0.02 $ [A] makes a battery owner indifferent only between actions whose
-    values differ by a few cents.
+    values differ by a few cents. The declared size is checked against ``budget`` first.
     """
     tariff = tariff or TariffFamily()
+    check_size(market_sizes(market), budget, "instance")
     infos = market_types(market)
     types = tuple(_type_arrays(market, tariff, t, k, len(infos)) for k, t in enumerate(infos))
     prices = tuple(market.supply.price(h) for h in range(HOURS))

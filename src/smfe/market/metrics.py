@@ -1,4 +1,4 @@
-r"""Market outcomes and the leader's objective, as functions of (θ, y, N) (market-data §3).
+r"""Market outcomes and the leader's objective, as functions of (θ, y, N) (data-sources §3).
 
 With y the share-weighted imports I_{k,h}, exports X_{k,h} and private costs C_k of
 :mod:`smfe.market.game`, N_h = Σ_k (I_{k,h} − X_{k,h}) the net load per household:

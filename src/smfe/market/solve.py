@@ -1,6 +1,6 @@
 r"""Optimal and baseline tariffs, each with the followers' certified equilibrium.
 
-* Baselines (market-data §4.6), computed with the same follower model and made
+* Baselines (data-sources §4.6), computed with the same follower model and made
   revenue-neutral by a scalar level c found by Brent's method on revenue(c) − R(c) = 0:
   ``flat`` (every hour c), ``tou`` (peak 16–21 h at 1.25·c, [S] E-TOU-C-like) and
   ``real-time`` (pass-through share 1 plus a flat adder c); fixed charges and export credits

@@ -32,7 +32,7 @@ ENERGY = ("flat", "tou", "hourly")
 EXPORT = ("nem", "avoided-cost", "rate", "fixed")
 FIXED = ("reference", "flat", "graduated")
 
-# [S] SCE TOU-D-4-9PM period windows (market-data §1.6): on-peak 16–21 h; in winter also
+# [S] SCE TOU-D-4-9PM period windows (data-sources §1.6): on-peak 16–21 h; in winter also
 # super-off-peak 08–16 h and off-peak 21–08 h — three blocks a leader can price separately.
 SCE_PERIODS: tuple[tuple[str, tuple[int, ...]], ...] = (
     ("off-peak", (0, 1, 2, 3, 4, 5, 6, 7, 21, 22, 23)),
@@ -41,7 +41,7 @@ SCE_PERIODS: tuple[tuple[str, tuple[int, ...]], ...] = (
 )
 PEAK_HOURS = (16, 17, 18, 19, 20)  # [S] PG&E E-TOU-C / SCE 4–9 pm peak
 TOU_RATIO = 1.25  # [S] E-TOU-C peak/off-peak ≈ 1.15–1.25; the baseline uses 1.25 (§1.6)
-FLAT_EXPORT_CREDIT = 0.05  # [A] market-data §4.6, flat export credit $/kWh
+FLAT_EXPORT_CREDIT = 0.05  # [A] data-sources §4.6, flat export credit $/kWh
 
 
 def _bounds(v: tuple[float, float], name: str) -> tuple[float, float]:
