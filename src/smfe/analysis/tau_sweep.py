@@ -16,6 +16,7 @@ the game has no leader decision) is compared with the exact S-MFE (``mpec-scholt
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from smfe.errors import InstanceError
+from smfe.files import write_text, write_with
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game, Response
 from smfe.solvers.result import Result
@@ -74,11 +77,13 @@ class TauSweep:
             lines.append(" ".join(cells))
         return "\n".join(lines)
 
-    def to_csv(self, path: str | Path) -> None:
-        with open(path, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=COLUMNS)
-            w.writeheader()
-            w.writerows(self.rows)
+    def to_csv(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the table as CSV (atomically; an existing file only with ``force``)."""
+        buf = io.StringIO(newline="")
+        w = csv.DictWriter(buf, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(self.rows)
+        return write_text(path, buf.getvalue(), force=force)
 
 
 def _flat(game: Game, r: Result) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -96,7 +101,11 @@ def tau_sweep(
     from smfe.solvers.api import solve
     from smfe.solvers.response import greedy, respond, soft_max
 
-    taus = sorted(taus or [0.3, 0.1, 0.03, 0.01, 0.003], reverse=True)
+    given = list(taus) if taus else [0.3, 0.1, 0.03, 0.01, 0.003]
+    for i, t in enumerate(given):
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0.0 < t < np.inf:
+            raise InstanceError(f"taus[{i}]", f"must be a finite temperature > 0, got {t!r}")
+    taus = sorted(given, reverse=True)
     exact_game = replace(game, tau=0.0)
     exact = solve(exact_game, "mpec-scholtes", options)
     cg0 = compile_game(exact_game)
@@ -141,41 +150,34 @@ def tau_sweep(
     return sweep
 
 
-def plot_tau_sweep(sweep: TauSweep, path: str | Path) -> Path:
+def plot_tau_sweep(sweep: TauSweep, path: str | Path, *, force: bool = False) -> Path:
     """A log-log figure of the measured errors and the bounds against τ (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tau = [r["tau"] for r in sweep.rows]
+    tau = np.array([r["tau"] for r in sweep.rows])
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    ax.loglog(
-        tau, [r["value_gap"] for r in sweep.rows], "o-", label="follower value gap (measured)"
-    )
+    floor = 1e-13  # below this a measured error is round-off: it is left out, not drawn
+
+    def measured(key: str, marker: str, label: str) -> None:
+        v = np.array([r[key] for r in sweep.rows], dtype=np.float64)
+        keep = v > floor
+        ax.loglog(tau[keep], v[keep], marker, label=label)
+
+    measured("value_gap", "o-", "follower value gap (measured)")
     ax.loglog(tau, [r["value_bound"] for r in sweep.rows], "k--", label=r"$\tau\log|A|/(1-\gamma)$")
-    ax.loglog(
-        tau, [max(r["leader_gap"], 1e-16) for r in sweep.rows], "s-", label="leader value gap"
-    )
-    ax.loglog(
-        tau, [max(r["policy_error"], 1e-16) for r in sweep.rows], "^-", label="policy error (S-MFE)"
-    )
-    ax.loglog(
-        tau, [max(r["boltzmann_error"], 1e-16) for r in sweep.rows], "v-", label="Boltzmann error"
-    )
-    ax.loglog(
-        tau,
-        [max(r["boltzmann_bound"], 1e-16) for r in sweep.rows],
-        "k:",
-        label=r"$2|A|e^{-\delta/\tau}$",
-    )
+    measured("leader_gap", "s-", "leader value gap")
+    measured("policy_error", "^-", "policy error (S-MFE)")
+    measured("boltzmann_error", "v-", "Boltzmann error")
+    measured("boltzmann_bound", "k:", r"$2|A|e^{-\delta/\tau}$")
     ax.set_xlabel(r"temperature $\tau$")
-    ax.set_ylabel("error")
+    ax.set_ylabel(f"error (values below {floor:g} not drawn)")
     ax.set_title(f"softmax error vs τ — {sweep.game}")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
+    out = write_with(path, lambda p: fig.savefig(p, dpi=120, format="png"), force=force)
     plt.close(fig)
-    return path
+    return out

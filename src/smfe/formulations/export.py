@@ -6,12 +6,16 @@ asking for them raises a :class:`~smfe.errors.FormulationError` that says so.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from smfe.errors import FormulationError
+from smfe.files import check_outputs
 from smfe.formulations.built import Built
 from smfe.game.model import Game
 
@@ -32,8 +36,20 @@ def build(game: Game, formulation: str, theta: NDArray[np.float64] | None = None
     raise FormulationError(f"unknown formulation {formulation!r}; known: soft-nlp, mpec")
 
 
-def export(built: Built, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``built.model`` to ``path`` in ``fmt`` (default: the file suffix)."""
+def export(
+    built: Built,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+) -> Path:
+    """Write ``built.model`` to ``path`` in ``fmt`` (default: the file suffix).
+
+    A ``.nl`` file comes with its ``.row``/``.col`` name files. Every file is checked first
+    (never an input of the command; an existing file only with ``force``), written into a
+    temporary folder beside the target and then renamed into place.
+    """
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
@@ -45,11 +61,20 @@ def export(built: Built, path: str | Path, fmt: str | None = None) -> Path:
         )
     if path.suffix.lstrip(".").lower() != fmt:
         path = path.with_suffix("." + fmt)
+    targets = [path] + ([path.with_suffix(".row"), path.with_suffix(".col")] if fmt == "nl" else [])
+    check_outputs(targets, force=force, inputs=inputs)
+    path.parent.mkdir(parents=True, exist_ok=True)
     pyomo_format = {"gms": "gams"}.get(fmt, fmt)
-    try:
-        built.model.write(
-            str(path), format=pyomo_format, io_options={"symbolic_solver_labels": True}
-        )
-    except (ValueError, RuntimeError) as exc:
-        raise FormulationError(f"cannot write {built.formulation} as .{fmt}: {exc}") from exc
+    with tempfile.TemporaryDirectory(prefix=".smfe-export-", dir=path.parent) as tmp:
+        staged = Path(tmp) / path.name
+        try:
+            built.model.write(
+                str(staged), format=pyomo_format, io_options={"symbolic_solver_labels": True}
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise FormulationError(f"cannot write {built.formulation} as .{fmt}: {exc}") from exc
+        for target in targets:
+            src = Path(tmp) / target.name
+            if src.exists():
+                os.replace(src, target)
     return path

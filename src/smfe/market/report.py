@@ -2,17 +2,19 @@
 
 Units: rates $/kWh, wholesale price $/MWh, net load kW per household, bills $/household/day,
 energy burden % of income (a representative summer day × 365, so an upper bound on the
-annual burden, market-data §4.6).
+annual burden, data-sources §4.6).
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from smfe.files import check_outputs, write_text, write_with
 from smfe.market.solve import TariffOutcome, TariffStudy
 
 
@@ -152,24 +154,42 @@ def format_report(study: TariffStudy) -> str:
     return "\n".join(lines)
 
 
+OUTPUT_FILES = ("market.json", "tariff.png", "net_load.png", "wholesale_price.png", "burden.png")
+"""The files :func:`write_outputs` writes into its folder."""
+
+
+def _hourly(values: Any) -> tuple[Any, Any]:
+    """Step-plot data covering the whole day: hour h's value held over [h, h + 1)."""
+    v = np.asarray(values, dtype=np.float64)
+    return np.arange(v.size + 1), np.append(v, v[-1])
+
+
 def figures(study: TariffStudy) -> dict[str, Any]:
     """The four matplotlib figures of a study, by file name (tariff, net load, wholesale
     price by hour; energy burden by group), one line or bar per tariff."""
     import matplotlib.pyplot as plt
 
     tariffs = study_numbers(study)["tariffs"]
-    hours = np.arange(24)
     out: dict[str, Any] = {}
-    for key, ylabel, fname in (
-        ("retail_rate", "retail rate ($/kWh)", "tariff.png"),
-        ("net_load", "net load (kW per household)", "net_load.png"),
-        ("wholesale_price", "wholesale price ($/MWh)", "wholesale_price.png"),
+    for key, ylabel, title, fname in (
+        ("retail_rate", "retail rate ($/kWh)", "Retail energy rate by hour", "tariff.png"),
+        ("net_load", "net load (kW per household)", "Residential net load by hour", "net_load.png"),
+        (
+            "wholesale_price",
+            "wholesale price ($/MWh)",
+            "Wholesale price by hour",
+            "wholesale_price.png",
+        ),
     ):
         fig, ax = plt.subplots(figsize=(7, 4))
         for n, t in tariffs.items():
-            ax.step(hours, t[key], where="post", label=n, lw=2.2 if n == "optimal" else 1.2)
-        ax.set_xlabel("hour of day")
+            x, y = _hourly(t[key])
+            ax.step(x, y, where="post", label=n, lw=2.2 if n == "optimal" else 1.2)
+        ax.set_xlim(0, 24)
+        ax.set_xticks(range(0, 25, 3))
+        ax.set_xlabel("hour of day (each step covers [h, h + 1))")
         ax.set_ylabel(ylabel)
+        ax.set_title(f"{title} — {study.market.market.name}")
         ax.legend()
         ax.grid(alpha=0.3)
         fig.tight_layout()
@@ -185,26 +205,31 @@ def figures(study: TariffStudy) -> dict[str, Any]:
             label=n,
         )
     ax.set_xticks(np.arange(len(groups)) + 0.4 - width / 2, groups)
+    ax.set_xlabel("income group")
     ax.set_ylabel("electricity burden (% of income)")
+    ax.set_title(f"Electricity burden by income group — {study.market.market.name}")
     ax.legend()
     fig.tight_layout()
     out["burden.png"] = fig
     return out
 
 
-def write_outputs(study: TariffStudy, folder: str | Path) -> list[Path]:
-    """Write ``market.json`` and the four figures into ``folder`` (created); return paths."""
+def write_outputs(study: TariffStudy, folder: str | Path, *, force: bool = False) -> list[Path]:
+    """Write :data:`OUTPUT_FILES` into ``folder`` (created), each atomically; an existing
+    file is replaced only with ``force``. Returns the paths."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out = Path(folder)
+    check_outputs([out / f for f in OUTPUT_FILES], force=force)
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "market.json"]
-    paths[0].write_text(json.dumps(study_numbers(study), indent=2))
+    text = json.dumps(study_numbers(study), indent=2)
+    paths = [write_text(out / "market.json", text, force=force)]
     for fname, fig in figures(study).items():
-        fig.savefig(out / fname, dpi=120)
+        paths.append(
+            write_with(out / fname, partial(fig.savefig, dpi=120, format="png"), force=force)
+        )
         plt.close(fig)
-        paths.append(out / fname)
     return paths
