@@ -1,143 +1,367 @@
 """The ``smfe`` command line.
 
 ``smfe solve GAME`` solves a game (a JSON file or a catalogue name), prints a summary with the
-certificate and writes the result as JSON with ``--out``. ``smfe catalogue`` lists the named
-instances; ``smfe instance NAME --out FILE`` writes one as JSON. Exit codes: 0 certified
-optimal, 1 solved but not certified optimal, 2 bad input or failure.
+certificate and writes the result as JSON with ``--out``. ``smfe catalogue [NAME]`` lists the
+named instances (with a name: the ``--set`` keys); ``smfe instance NAME --out FILE`` writes
+one as JSON; ``smfe market`` solves the reference tariff problem; ``smfe schema`` prints the
+JSON Schema of the input files.
+
+Exit codes (the contract scripts rely on):
+
+* 0 — success (for ``solve``/``market``: the answer is certified optimal);
+* 1 — solved, but the answer is not certified (or the solver stopped without a point);
+* 2 — bad input: a one-line message naming the field, no traceback;
+* 3 — internal error (a bug in smfe or a missing backend): please report it.
+
+``--debug`` (before or after the command) shows the traceback of any error.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+import time
+import traceback
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from smfe.errors import (
+    FormulationError,
+    InstanceError,
+    NotCertified,
+    SmfeError,
+    SolveFailed,
+)
 
-from smfe.errors import SmfeError
+EXIT_OK, EXIT_NOT_CERTIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
-def _parse_value(text: str) -> Any:
+def _version() -> str:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
+        return version("smfe")
+    except PackageNotFoundError:
+        return "unknown"
 
 
-def _overrides(pairs: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for p in pairs:
-        if "=" not in p:
-            raise SystemExit(f"smfe: --set expects KEY=VALUE, got {p!r}")
-        k, v = p.split("=", 1)
-        out[k.strip()] = _parse_value(v)
-    return out
+class Progress:
+    """Progress on stderr: a tqdm bar on a terminal; elsewhere (CI logs, pipes) one line at
+    most every ``every`` seconds, so a long run writes a readable, short log."""
+
+    def __init__(self, desc: str, quiet: bool = False, every: float = 10.0) -> None:
+        self.desc, self.quiet, self.every = desc, quiet, every
+        self.tty = sys.stderr.isatty()
+        self.n, self.last = 0, time.perf_counter()
+        self.bar: Any = None
+        if self.tty and not quiet:
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc=desc, unit="it", file=sys.stderr, leave=False)
+
+    def __call__(self, it: int, J: float, pg: float) -> None:
+        self.n += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(J=f"{J:.6g}", stationarity=f"{pg:.1e}")
+        elif not self.quiet and time.perf_counter() - self.last >= self.every:
+            self.last = time.perf_counter()
+            print(
+                f"smfe: {self.desc} {self.n}: J {J:.6g}, stationarity {pg:.1e}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
-def _load(spec: str, overrides: dict[str, Any]) -> Any:
+def _budget(args: argparse.Namespace) -> Any:
+    from smfe.inputs.budget import GIB, Budget
+
+    kw: dict[str, int] = {}
+    if getattr(args, "max_memory", None) is not None:
+        if not args.max_memory > 0:
+            raise InstanceError("--max-memory", f"must be > 0 GiB, got {args.max_memory}")
+        kw["max_bytes"] = int(args.max_memory * GIB)
+    if getattr(args, "max_pair_steps", None) is not None:
+        kw["max_pair_steps"] = args.max_pair_steps
+    return Budget(**kw)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The game named by ``args.game``: a catalogue name (with ``--set``) or a JSON file."""
     from smfe.game.catalogue import catalogue, make_instance
     from smfe.game.serialize import load_game
+    from smfe.inputs.cli_values import key_values
 
-    if spec in catalogue():
-        return make_instance(spec, **overrides)
+    overrides = key_values(args.set, "--set")
+    if args.game in catalogue():
+        return make_instance(args.game, budget=_budget(args), **overrides)
     if overrides:
-        raise SystemExit("smfe: --set applies to catalogue instances only")
-    if not Path(spec).exists():
-        raise SystemExit(
-            f"smfe: {spec!r} is neither a file nor a catalogue name ({', '.join(catalogue())})"
+        raise InstanceError("--set", "applies to catalogue instances only")
+    if not Path(args.game).exists():
+        raise InstanceError(
+            "GAME",
+            f"{args.game!r} is neither a file nor a catalogue name ({', '.join(catalogue())})",
         )
-    return load_game(spec)
+    return load_game(args.game, _budget(args))
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    game = getattr(args, "game", None)
+    inputs = [game] if game and Path(game).exists() else []
+    if getattr(args, "instance", None):
+        inputs.append(args.instance)
+    return inputs
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from smfe.files import check_outputs
+    from smfe.inputs.cli_values import json_arg
     from smfe.solvers.api import solve
 
-    game = _load(args.game, _overrides(args.set))
-    options = json.loads(args.options) if args.options else None
-    theta = json.loads(args.theta) if args.theta else None
+    if args.out:  # before the solve: a bad path must not cost the run
+        check_outputs([args.out], force=args.force, inputs=_inputs(args))
+    game = _load(args)
+    options = json_arg(args.options, "--options") if args.options else None
+    theta = json_arg(args.theta, "--theta") if args.theta else None
     print(
         f"smfe: solving {game.name!r} ({game.n_state_actions} state-action pairs, "
         f"{len(game.types)} types, {game.n_theta} leader decisions)",
         file=sys.stderr,
     )
-    bar = tqdm(
-        desc="leader iterations", unit="it", disable=args.quiet, file=sys.stderr, leave=False
-    )
-
-    def progress(it: int, J: float, pg: float) -> None:
-        bar.update(1)
-        bar.set_postfix(J=f"{J:.6g}", stationarity=f"{pg:.1e}")
-
+    progress = Progress("leader iteration", quiet=args.quiet)
     try:
         result = solve(game, args.method, options, theta=theta, progress=progress)
     finally:
-        bar.close()
+        progress.close()
     print(result.summary())
     if args.out:
-        result.to_json(args.out)
+        result.to_json(args.out, force=args.force)
         print(f"result written to {args.out}")
-    return 0 if result.success else 1
+    return EXIT_OK if result.success else EXIT_NOT_CERTIFIED
 
 
 def _cmd_catalogue(args: argparse.Namespace) -> int:
-    from smfe.game.catalogue import catalogue, make_instance
+    from smfe.game.catalogue import catalogue, make_instance, parameters
 
-    for name in catalogue():
-        g = make_instance(name)
-        print(f"{name:<12} {g.description}")
-    return 0
+    if args.name is None:
+        for name in catalogue():
+            g = make_instance(name)
+            print(f"{name:<12} {g.description}")
+        print("\n`smfe catalogue NAME` lists the --set keys of an instance.")
+        return EXIT_OK
+    print(f"--set keys of {args.name!r} (KEY=VALUE; VALUE is JSON or a plain string):")
+    for key, tp, default in parameters(args.name):
+        print(f"  {key:<16} {tp:<12} default {default!r}")
+    return EXIT_OK
 
 
 def _cmd_instance(args: argparse.Namespace) -> int:
+    from smfe.files import check_outputs
     from smfe.game.catalogue import make_instance
     from smfe.game.serialize import save_game
+    from smfe.inputs.cli_values import key_values
 
-    game = make_instance(args.name, **_overrides(args.set))
-    save_game(game, args.out)
+    check_outputs([args.out], force=args.force)
+    game = make_instance(args.name, budget=_budget(args), **key_values(args.set, "--set"))
+    save_game(game, args.out, force=args.force)
     print(f"{args.name} written to {args.out}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from smfe.formulations.export import build, export
+    from smfe.inputs.cli_values import json_arg
+    from smfe.inputs.theta import as_theta
 
-    game = _load(args.game, _overrides(args.set))
-    theta = np.array(json.loads(args.theta), dtype=float) if args.theta else None
-    out = export(build(game, args.formulation, theta), args.out, args.format)
+    game = _load(args)
+    theta = as_theta(game, json_arg(args.theta, "--theta"), "--theta") if args.theta else None
+    out = export(
+        build(game, args.formulation, theta),
+        args.out,
+        args.format,
+        force=args.force,
+        inputs=_inputs(args),
+    )
     print(f"{args.formulation} model of {game.name!r} written to {out}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_tau_sweep(args: argparse.Namespace) -> int:
     from smfe.analysis import plot_tau_sweep, tau_sweep
+    from smfe.files import check_folder, check_outputs
+    from smfe.inputs.cli_values import numbers_csv
 
-    game = _load(args.game, _overrides(args.set))
-    taus = [float(t) for t in args.taus.split(",")] if args.taus else None
+    taus = numbers_csv(args.taus, "--taus") if args.taus else None
+    game = _load(args)
+    out = check_folder(args.out)
+    csv_path = out / f"{game.name}-tau-sweep.csv"
+    png_path = out / f"{game.name}-tau-sweep.png"
+    check_outputs([csv_path, png_path], force=args.force, inputs=_inputs(args))
     sweep = tau_sweep(game, taus)
     print(sweep.table())
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    sweep.to_csv(out / f"{game.name}-tau-sweep.csv")
-    fig = plot_tau_sweep(sweep, out / f"{game.name}-tau-sweep.png")
-    print(f"table and figure written to {out / (game.name + '-tau-sweep.csv')} and {fig}")
-    return 0
+    sweep.to_csv(csv_path, force=args.force)
+    fig = plot_tau_sweep(sweep, png_path, force=args.force)
+    print(f"table and figure written to {csv_path} and {fig}")
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    if args.kind == "game":
+        from smfe.inputs.game_doc import GameDoc
+
+        schema = GameDoc.model_json_schema()
+    else:
+        from smfe.market.instance_file import instance_schema
+
+        schema = instance_schema()
+    print(json.dumps(schema, indent=1))
+    return EXIT_OK
+
+
+def _weights(pairs: list[str], revenue: str) -> Any:
+    from smfe.inputs.cli_values import number
+    from smfe.market.metrics import Weights
+
+    names = [n for n in Weights.__dataclass_fields__ if n != "revenue"]
+    kw: dict[str, Any] = {"revenue": revenue}
+    for p in pairs:
+        k, sep, v = p.partition("=")
+        if not sep:
+            raise InstanceError("--weight", f"expects NAME=VALUE, got {p!r}")
+        if k not in names:
+            from smfe.inputs.errors import suggest
+
+            raise InstanceError(f"--weight {k}", f"unknown weight{suggest(k, names)}")
+        kw[k] = number(v, f"--weight {k}")
+    return Weights(**kw)
+
+
+def _cmd_market(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from smfe.files import check_folder, check_outputs, write_text
+    from smfe.inputs.jsondoc import read_text
+    from smfe.market.data import MeritOrder, reference_instance
+    from smfe.market.game import market_game
+    from smfe.market.instance_file import defaulted_fields, dump_instance, instance_from_json
+    from smfe.market.report import OUTPUT_FILES, format_report, write_outputs
+    from smfe.market.solve import solve_tariff
+    from smfe.market.tariff import TariffFamily
+
+    t0 = time.perf_counter()
+
+    def say(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    if args.instance:
+        text = read_text(args.instance, "--instance")
+        market = instance_from_json(text)
+        left = defaulted_fields(text)
+        if left:
+            say(f"{args.instance}: reference values for {', '.join(left)}")
+    else:
+        market = reference_instance()
+    if args.merit_order:
+        supply = dataclasses.replace(market.supply, merit_order=MeritOrder())
+        market = dataclasses.replace(market, supply=supply)
+    if args.dump_instance:
+        write_text(args.dump_instance, dump_instance(market), force=args.force)
+        say(f"instance {market.name!r} written to {args.dump_instance}")
+        return EXIT_OK
+    weights = _weights(args.weight, args.revenue)
+    if not 0.0 < args.tau < float("inf"):
+        raise InstanceError("--tau", f"must be a finite temperature > 0, got {args.tau}")
+    folder = check_folder(args.out)  # before the solve: a bad path must not cost the run
+    check_outputs([folder / f for f in OUTPUT_FILES], force=args.force, inputs=_inputs(args))
+    tariff = TariffFamily(
+        energy=args.energy,
+        pass_through=not args.no_pass_through,
+        export=args.export,
+        fixed=args.fixed,
+    )
+    say(f"building the market game ({market.name}, tariff {args.energy}, export {args.export})")
+    mg = market_game(market, tariff, tau=args.tau, budget=_budget(args))
+    say(
+        f"{len(mg.types)} follower types, {mg.game.n_state_actions} state-action pairs, "
+        f"{mg.game.n_theta} tariff decisions"
+    )
+    study = solve_tariff(
+        mg,
+        weights,
+        method=args.method,
+        cross_check=not args.no_cross_check,
+        progress=say,
+    )
+    print(format_report(study))
+    paths = write_outputs(study, folder, force=args.force)
+    say(f"wrote {', '.join(str(p) for p in paths)}")
+    return EXIT_OK if study.certified else EXIT_NOT_CERTIFIED
+
+
+def _common(debug_only: bool = False) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of any error",
+    )
+    if debug_only:
+        return p
+    p.add_argument(
+        "--max-memory",
+        type=float,
+        default=None,
+        metavar="GIB",
+        help="refuse inputs estimated to need more memory (default 8 GiB)",
+    )
+    p.add_argument(
+        "--max-pair-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse inputs with more state-action-steps (default 2e7)",
+    )
+    return p
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force", action="store_true", help="replace output files that exist (never an input)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from smfe.solvers.api import methods
+
     p = argparse.ArgumentParser(
-        prog="smfe", description="Stackelberg mean-field equilibria, certified."
+        prog="smfe",
+        description="Stackelberg mean-field equilibria, certified. Exit codes: 0 success, "
+        "1 solved but not certified, 2 bad input, 3 internal error.",
+        parents=[_common(debug_only=True)],
     )
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("solve", help="solve a game (JSON file or catalogue name)")
+    p.add_argument("--version", action="version", version=f"smfe {_version()}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_common()]
+    s = sub.add_parser(
+        "solve",
+        parents=common,
+        help="solve a game (JSON file or catalogue name)",
+        description="Solve a game and print its certificate.",
+    )
     s.add_argument("game", help="path to a game JSON file, or a catalogue name")
     s.add_argument(
         "--method",
         default=None,
-        help="mfe | pgd | fd-pgd | leader-pi | sample-mfe (default: by game)",
+        choices=methods(),
+        metavar="METHOD",
+        help=f"one of {', '.join(methods())} (default: by game)",
     )
     s.add_argument("--options", default=None, help="method options as JSON, e.g. '{\"tol\": 1e-8}'")
     s.add_argument(
@@ -146,30 +370,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="leader decision as a JSON list (fixed for mfe; start otherwise)",
     )
     s.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="catalogue override"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="catalogue override (keys: smfe catalogue NAME)",
     )
     s.add_argument("--out", default=None, help="write the result as JSON here")
-    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    _force(s)
+    s.add_argument("--quiet", action="store_true", help="no progress on stderr")
     s.set_defaults(func=_cmd_solve)
-    c = sub.add_parser("catalogue", help="list the named instances")
+    c = sub.add_parser(
+        "catalogue",
+        parents=[_common(debug_only=True)],
+        help="list the named instances, or the --set keys of one",
+    )
+    c.add_argument("name", nargs="?", default=None, help="an instance: list its --set keys")
     c.set_defaults(func=_cmd_catalogue)
-    i = sub.add_parser("instance", help="write a catalogue instance as JSON")
-    i.add_argument("name")
-    i.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    i.add_argument("--out", required=True)
+    i = sub.add_parser(
+        "instance",
+        parents=common,
+        help="write a catalogue instance as a game JSON file",
+        description="Write a catalogue instance (with --set overrides) as a game JSON file.",
+    )
+    i.add_argument("name", help="catalogue name (see `smfe catalogue`)")
+    i.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (keys: smfe catalogue NAME)",
+    )
+    i.add_argument("--out", required=True, help="the game file to write")
+    _force(i)
     i.set_defaults(func=_cmd_instance)
-    e = sub.add_parser("export", help="write a formulation as a model file (.nl, .gms)")
+    e = sub.add_parser(
+        "export", parents=common, help="write a formulation as a model file (.nl, .gms)"
+    )
     e.add_argument("game", help="path to a game JSON file, or a catalogue name")
-    e.add_argument("--formulation", default="soft-nlp", help="soft-nlp | mpec")
-    e.add_argument("--format", default=None, help="nl | gms | lp | mps (default: from --out)")
-    e.add_argument("--theta", default=None, help="fix θ (JSON list): the MFE alone")
+    e.add_argument("--formulation", default="soft-nlp", choices=["soft-nlp", "mpec"])
+    e.add_argument("--format", default=None, help="nl | gms (default: from --out)")
+    e.add_argument("--theta", default=None, help="fix θ (JSON list, inside Θ): the MFE alone")
     e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    e.add_argument("--out", required=True)
+    e.add_argument("--out", required=True, help="model file (.nl also writes .row/.col)")
+    _force(e)
     e.set_defaults(func=_cmd_export)
     mk = sub.add_parser(
-        "market", help="optimal tariff vs flat / TOU / real-time on the reference market"
+        "market",
+        parents=common,
+        help="optimal tariff vs flat / TOU / real-time on the reference market",
     )
-    mk.add_argument("--instance", help="market instance JSON (default: CA-summer-weekday-4G)")
+    mk.add_argument(
+        "--instance", help="market instance JSON (default: CA-summer-weekday-4G; docs/market.md)"
+    )
+    mk.add_argument(
+        "--dump-instance",
+        metavar="FILE",
+        help="write the instance (reference or --instance) as a complete JSON template and stop",
+    )
     mk.add_argument("--energy", default="tou", choices=["flat", "tou", "hourly"])
     mk.add_argument(
         "--export", default="avoided-cost", choices=["nem", "avoided-cost", "rate", "fixed"]
@@ -196,85 +454,60 @@ def build_parser() -> argparse.ArgumentParser:
         help="price from the Oahu-like generator stack instead of the affine supply curve",
     )
     mk.add_argument("--out", default="market-out", help="folder for market.json and figures")
+    _force(mk)
     mk.set_defaults(func=_cmd_market)
-    w = sub.add_parser("tau-sweep", help="softmax error vs τ against the theoretical bounds")
+    w = sub.add_parser(
+        "tau-sweep", parents=common, help="softmax error vs τ against the theoretical bounds"
+    )
     w.add_argument("game", help="path to a game JSON file, or a catalogue name")
-    w.add_argument("--taus", default=None, help="comma-separated temperatures")
+    w.add_argument("--taus", default=None, help="comma-separated temperatures > 0")
     w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     w.add_argument("--out", default="smfe-out", help="folder for the CSV and the figure")
+    _force(w)
     w.set_defaults(func=_cmd_tau_sweep)
+    sc = sub.add_parser(
+        "schema",
+        parents=[_common(debug_only=True)],
+        help="print the JSON Schema of a game file or a market instance file",
+    )
+    sc.add_argument("kind", choices=["game", "market"])
+    sc.set_defaults(func=_cmd_schema)
     return p
 
 
-def _weights(pairs: list[str], revenue: str) -> Any:
-    from smfe.market.metrics import Weights
-
-    kw: dict[str, Any] = {"revenue": revenue}
-    for p in pairs:
-        if "=" not in p:
-            raise SystemExit(f"smfe: --weight expects NAME=VALUE, got {p!r}")
-        k, v = p.split("=", 1)
-        if k not in Weights.__dataclass_fields__ or k == "revenue":
-            names = ", ".join(n for n in Weights.__dataclass_fields__ if n != "revenue")
-            raise SystemExit(f"smfe: unknown weight {k!r} ({names})")
-        kw[k] = float(v)
-    return Weights(**kw)
-
-
-def _cmd_market(args: argparse.Namespace) -> int:
-    import time
-
-    from smfe.market.data import load_instance, reference_instance
-    from smfe.market.game import market_game
-    from smfe.market.report import format_report, write_outputs
-    from smfe.market.solve import solve_tariff
-    from smfe.market.tariff import TariffFamily
-
-    t0 = time.perf_counter()
-
-    def say(msg: str) -> None:
-        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
-
-    market = load_instance(args.instance) if args.instance else reference_instance()
-    if args.merit_order:
-        import dataclasses
-
-        from smfe.market.data import MeritOrder
-
-        supply = dataclasses.replace(market.supply, merit_order=MeritOrder())
-        market = dataclasses.replace(market, supply=supply)
-    tariff = TariffFamily(
-        energy=args.energy,
-        pass_through=not args.no_pass_through,
-        export=args.export,
-        fixed=args.fixed,
-    )
-    say(f"building the market game ({market.name}, tariff {args.energy}, export {args.export})")
-    mg = market_game(market, tariff, tau=args.tau)
-    say(
-        f"{len(mg.types)} follower types, {mg.game.n_state_actions} state-action pairs, "
-        f"{mg.game.n_theta} tariff decisions"
-    )
-    study = solve_tariff(
-        mg,
-        _weights(args.weight, args.revenue),
-        method=args.method,
-        cross_check=not args.no_cross_check,
-        progress=say,
-    )
-    print(format_report(study))
-    paths = write_outputs(study, args.out)
-    say(f"wrote {', '.join(str(p) for p in paths)}")
-    return 0 if study.certified else 1
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command; return the exit code of the contract in the module docstring."""
     args = build_parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
     try:
         return int(args.func(args))
-    except SmfeError as exc:
-        print(f"smfe: error: {exc}", file=sys.stderr)
-        return 2
+    except (InstanceError, FormulationError) as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"smfe: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (SolveFailed, NotCertified) as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"smfe: not solved: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_NOT_CERTIFIED
+    except KeyboardInterrupt:
+        print("smfe: interrupted", file=sys.stderr)
+        return 130
+    except (SmfeError, Exception) as exc:  # anything else is a bug or a broken install
+        if debug:
+            traceback.print_exc()
+        print(
+            f"smfe: internal error: {type(exc).__name__}: {_one_line(str(exc))[:300]}\n"
+            f"smfe: please report it, with the command line and `smfe --version` "
+            f"({_version()}); rerun with --debug for the traceback",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

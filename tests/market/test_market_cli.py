@@ -25,7 +25,7 @@ def test_smfe_market_writes_report_json_and_figures(tmp_path, capsys) -> None:  
 
 def test_smfe_market_bad_instance_file_is_a_clear_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "bad.json"
-    p.write_text(json.dumps({"battery": {"eta_charge": 1.2}}))
+    p.write_text(json.dumps({"name": "bad", "battery": {"eta_charge": 1.2}}))
     rc = main(["market", "--instance", str(p), "--out", str(tmp_path / "o")])
     assert rc == 2
     assert "battery.eta_charge" in capsys.readouterr().err

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from smfe import __version__
+from smfe.errors import InstanceError
+from smfe.inputs.jsondoc import read_text
 from smfe.ipopt.backend import IpoptRun, ipopt_version, solve_nl
 from smfe.ipopt.nlfile import prepare
 
@@ -39,7 +41,7 @@ def parse_options(args: list[str], env: str | None) -> dict[str, Any]:
         opts[k.strip()] = v.strip().strip('"')
     path = opts.pop("option_file_name", None)
     if path:
-        for line in Path(path).read_text().splitlines():
+        for line in read_text(path, "option_file_name").splitlines():
             parts = line.split("#", 1)[0].split(None, 1)
             if len(parts) == 2:
                 opts.setdefault(parts[0], parts[1].strip())
@@ -71,20 +73,37 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stub = args[0]
     nl_path = Path(stub if stub.endswith(".nl") else stub + ".nl")
-    if not nl_path.exists():
-        print(f"smfe-ipopt: no such file {nl_path}", file=sys.stderr)
+    try:
+        options = parse_options(
+            [a for a in args[1:] if a != "-AMPL"],
+            os.environ.get("smfe_ipopt_options"),  # noqa: SIM112 (Pyomo's name)
+        )
+        text = read_text(nl_path, "stub")
+    except (InstanceError, OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"smfe-ipopt: {_one_line(exc)}", file=sys.stderr)
         return 2
-    options = parse_options(
-        [a for a in args[1:] if a != "-AMPL"],
-        os.environ.get("smfe_ipopt_options"),  # noqa: SIM112 (Pyomo's name)
-    )
-    nl = prepare(nl_path.read_text())
-    run = solve_nl(nl, options)
+    try:
+        nl = prepare(text)
+    except (ValueError, IndexError, KeyError) as exc:
+        print(
+            f"smfe-ipopt: {nl_path} is not a readable .nl file ({_one_line(exc)})", file=sys.stderr
+        )
+        return 2
+    try:
+        run = solve_nl(nl, options)
+    except RuntimeError as exc:  # CasADi refused the model or an option: no .sol is written
+        print(f"smfe-ipopt: Ipopt could not solve {nl_path}: {_one_line(exc)}", file=sys.stderr)
+        return 2
     sys.stdout.write(run.log)
     message = f"smfe-ipopt {__version__} (Ipopt via CasADi): {run.status.replace('_', ' ')}"
     print(message)
     nl_path.with_suffix(".sol").write_text(format_sol(run, message))
     return 0
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return " ".join(lines[-2:])[:300] if lines else type(exc).__name__
 
 
 if __name__ == "__main__":
