@@ -7,7 +7,8 @@ import pytest
 
 import smfe
 
-LEADER = {"tol": 1e-8, "max_iter": 500}
+LEADER = {"tol": 1e-7, "max_iter": 500}
+"""1e-7: on leader-mdp pgd's projected gradient stalls at ~3e-8 (measured, NumPy 2.4)."""
 AGREE = smfe.AgreeTolerances(objective=1e-7, theta=1e-4, nu=1e-4, policy=1e-4)
 
 

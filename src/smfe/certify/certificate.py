@@ -169,13 +169,21 @@ def _certify_point(
 
 
 def certify(
-    game: Game, result: Result, tolerances: Tolerances | None = None, leader: bool = True
+    game: Game,
+    result: Result,
+    tolerances: Tolerances | None = None,
+    leader: bool | None = None,
 ) -> Certificate:
     """Certify ``result`` for ``game`` from scratch (see the module docstring).
 
-    ``leader=True`` also checks first-order stationarity of θ (needs the total gradient: by
-    implicit differentiation for soft responses, else by finite differences of re-solved MFEs).
+    It certifies what the result claims: the MFE conditions always, and first-order
+    stationarity of θ (the total gradient: by implicit differentiation for soft responses,
+    else by finite differences of re-solved MFEs) only for a result of a leader method
+    (``result.leader_optimised``) — an MFE at a fixed θ never claimed a leader optimum.
+    ``leader`` overrides that choice.
     """
+    if leader is None:
+        leader = bool(getattr(result, "leader_optimised", False))
     from smfe.solvers.leader import total_gradient
 
     cg = compile_game(game)

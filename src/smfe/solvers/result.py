@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,9 @@ class Result:
     message: str = ""
     log: str = ""
     game: str = ""
+    leader_optimised: bool = False
+    """Whether the method optimised θ (a leader method) rather than taking it as fixed; the
+    certificate checks leader stationarity only for results that claim a leader optimum."""
 
     @property
     def success(self) -> bool:
@@ -91,6 +95,7 @@ class Result:
                 "solution": self.status.solution.value,
             },
             "optimality": self.optimality.value,
+            "leader_optimised": self.leader_optimised,
             "objective": self.objective,
             "theta": self.theta.tolist(),
             "policy": [a.tolist() for a in self.policy],
@@ -105,29 +110,51 @@ class Result:
             "log": self.log,
         }
 
-    def to_json(self, path: str | None = None) -> str:
+    def to_json(self, path: str | Path | None = None, *, force: bool = False) -> str:
+        """The result as JSON text; written to ``path`` too (atomically; an existing file
+        is replaced only with ``force``)."""
         text = json.dumps(self.to_dict(), indent=1)
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            from smfe.files import write_text
+
+            write_text(path, text, force=force)
         return text
+
+
+FEASIBLE_KEYS = (
+    "consistency",
+    "policy",
+    "response",
+    "exploitability",
+    "leader_feasibility",
+    "transitions_valid",
+)
+"""``feasible`` means the point is an equilibrium within the ``feasible`` slack: consistent
+flows, ν = μπ, the response condition and (where required) zero exploitability, θ ∈ Θ."""
 
 
 def finalise_status(
     termination: TerminationCondition, certificate: Certificate | None
 ) -> SolutionStatus:
-    """``optimal`` only when the method converged *and* the certificate passed."""
+    """``optimal`` only when the method converged *and* the certificate passed; ``feasible``
+    when the point passes the equilibrium conditions :data:`FEASIBLE_KEYS` within the
+    ``feasible`` slack (1e-6); ``no_solution`` when a solver declared the problem infeasible
+    (a local verdict: every finite game has an MFE); else ``infeasible`` (the returned point is
+    not an equilibrium)."""
     if certificate is None:
         return SolutionStatus.UNKNOWN
     if termination == TerminationCondition.CONVERGED and certificate.passed:
         return SolutionStatus.OPTIMAL
-    feasible_keys = ("consistency", "policy", "leader_feasibility")
     slack = max(certificate.tolerances.get("feasible", 0.0), 0.0)
     if all(
         certificate.residuals.get(k, 0.0) <= max(certificate.tolerances.get(k, 0.0), slack)
-        for k in feasible_keys
+        for k in FEASIBLE_KEYS
     ):
         return SolutionStatus.FEASIBLE
+    if termination == TerminationCondition.INFEASIBLE:
+        # a local solver's verdict; every finite game has an MFE, so the problem is not
+        # infeasible: the solver found no equilibrium (its message says why)
+        return SolutionStatus.NO_SOLUTION
     return SolutionStatus.INFEASIBLE
 
 
@@ -194,4 +221,5 @@ def build_result(
         history=history,
         message="; ".join(notes),
         game=g.name,
+        leader_optimised=leader_optimised,
     )
