@@ -64,4 +64,4 @@ def test_bad_files(tmp_path: Path) -> None:
     d["types"][0]["reward"]["data"][0] = float("nan")
     with pytest.raises(smfe.InstanceError) as err:
         game_from_dict(d)
-    assert err.value.field == "types[all].reward"
+    assert err.value.field == "types[0].reward"  # file errors name types by index
