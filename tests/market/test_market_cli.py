@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from smfe.cli import main
+from smfe.market.report import headline_table
 
 
 def test_smfe_market_writes_report_json_and_figures(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -21,6 +23,27 @@ def test_smfe_market_writes_report_json_and_figures(tmp_path, capsys) -> None:  
     assert data["cross_check"]["agree"] and data["certified"]
     for f in ("tariff.png", "net_load.png", "wholesale_price.png", "burden.png"):
         assert (tmp_path / f).stat().st_size > 1000
+    _readme_table_matches(data)
+
+
+def _cells(table: str) -> list[list[str]]:
+    return [[c.strip() for c in row.strip("|").split("|")] for row in table.splitlines()[2:]]
+
+
+def _readme_table_matches(data: dict) -> None:  # type: ignore[type-arg]
+    """The README's headline table is this run's, to within one unit of its last digit."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("| | flat | TOU | real-time | optimal |")
+    shown = _cells(readme[start : readme.index("\n\n", start)])
+    fresh = _cells(headline_table(data))
+    assert [r[0] for r in shown] == [r[0] for r in fresh]
+    for got, want in zip(fresh, shown, strict=True):
+        for g, w in zip(got[1:], want[1:], strict=True):
+            for gv, wv in zip(g.split(" / "), w.split(" / "), strict=True):
+                a, b = (float(v.replace("−", "-")) for v in (gv, wv))
+                digits = len(wv.split(".")[1]) if "." in wv and "e" not in wv else 0
+                unit = 10.0**-digits if digits else max(abs(b), 1e-7)
+                assert abs(a - b) <= 1.01 * unit, f"README {got[0]}: shows {wv}, the run gives {gv}"
 
 
 def test_smfe_market_bad_instance_file_is_a_clear_error(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -154,6 +154,41 @@ def format_report(study: TariffStudy) -> str:
     return "\n".join(lines)
 
 
+def headline_table(numbers: dict[str, Any]) -> str:
+    """The README's headline table (Markdown) from the numbers of a study (``market.json``);
+    a test checks that the README shows exactly the table of a fresh run."""
+    t = numbers["tariffs"]
+    names = [n for n in ("flat", "tou", "real-time", "optimal") if n in t]
+    head = {"flat": "flat", "tou": "TOU", "real-time": "real-time", "optimal": "optimal"}
+
+    def num(x: float, fmt: str) -> str:
+        return (fmt.format(x)).replace("-", "−")
+
+    def gap(x: float) -> str:
+        return "0" if abs(x) < 5e-8 else num(x, "{:.1e}")
+
+    groups = list(t[names[-1]]["energy_burden_pct"])
+    lo, hi = groups[0], groups[-1]
+    rows = [
+        ("leader objective ($/hh/day)", lambda o: num(o["objective"], "{:.3f}")),
+        ("wholesale price std ($/MWh)", lambda o: num(o["price_volatility_std"], "{:.2f}")),
+        ("peak net load (kW/hh)", lambda o: num(o["peak_net_load"], "{:.3f}")),
+        ("revenue gap ($/hh/day)", lambda o: gap(o["revenue_gap"])),
+        ("household welfare ($/hh/day)", lambda o: num(o["welfare"], "{:.3f}")),
+        ("cost shift to non-adopters ($/hh/day)", lambda o: num(o["cost_shift"], "{:.3f}")),
+        (
+            f"electricity burden {lo} / {hi} (%)",
+            lambda o: f"{o['energy_burden_pct'][lo]:.2f} / {o['energy_burden_pct'][hi]:.2f}",
+        ),
+        ("burden dispersion (pp²)", lambda o: num(o["burden_dispersion"], "{:.2f}")),
+    ]
+    lines = ["| | " + " | ".join(head[n] for n in names) + " |"]
+    lines.append("|---" * (len(names) + 1) + "|")
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(t[n]) for n in names) + " |")
+    return "\n".join(lines)
+
+
 OUTPUT_FILES = ("market.json", "tariff.png", "net_load.png", "wholesale_price.png", "burden.png")
 """The files :func:`write_outputs` writes into its folder."""
 
