@@ -255,9 +255,15 @@ def _cmd_market(args: argparse.Namespace) -> int:
     from smfe.market.tariff import TariffFamily
 
     t0 = time.perf_counter()
+    tty, last = sys.stderr.isatty(), [-1e9]
 
     def say(msg: str) -> None:
-        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+        """A progress line; sub-steps (indented) at most every 10 s when not on a terminal."""
+        now = time.perf_counter()
+        if msg.startswith("  ") and not tty and now - last[0] < 10.0:
+            return
+        last[0] = now
+        print(f"[{now - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
     if args.instance:
         text = read_text(args.instance, "--instance")

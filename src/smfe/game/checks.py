@@ -21,6 +21,23 @@ PROB_TOL = 1e-9
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
+MAX_ABS = 1e100
+"""Numbers of a game must be at most this large in magnitude: products of three of them
+(a price slope × an exposure × an aggregate, say) then stay finite in double precision."""
+
+
+def finite_number(value: object, field: str) -> float:
+    """A finite float of magnitude at most :data:`MAX_ABS` (booleans and strings refused)."""
+    if isinstance(value, bool | str | bytes):
+        raise InstanceError(field, f"must be a number, got {value!r}")
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InstanceError(field, f"must be a number, got {value!r}") from None
+    if not np.isfinite(x) or abs(x) > MAX_ABS:
+        raise InstanceError(field, f"must be finite and at most {MAX_ABS:g} in magnitude, got {x}")
+    return x
+
 
 def frozen(a: NDArray[Any]) -> NDArray[Any]:
     """Return ``a`` marked read-only (it is already a private copy)."""
@@ -45,6 +62,11 @@ def float_array(value: object, field: str, shape: tuple[int, ...] | None = None)
     bad = ~np.isfinite(a)
     if bad.any():
         raise InstanceError(field, f"is not finite ({a[bad].flat[0]})", first_index(bad))
+    big = np.abs(a) > MAX_ABS
+    if big.any():
+        raise InstanceError(
+            field, f"is above {MAX_ABS:g} in magnitude ({a[big].flat[0]})", first_index(big)
+        )
     return frozen(a)
 
 
@@ -86,9 +108,9 @@ def transition_matrix(value: object, field: str, n_states: int, n_actions: int) 
         m = sp.csr_array(value, dtype=np.float64, copy=True)
         if m.shape != shape:
             raise InstanceError(field, f"has shape {m.shape}, expected {shape}")
-        bad = ~np.isfinite(m.data)
+        bad = ~np.isfinite(m.data) | (np.abs(m.data) > MAX_ABS)
         if bad.any():
-            raise InstanceError(field, "has a non-finite entry")
+            raise InstanceError(field, f"has an entry that is not finite or above {MAX_ABS:g}")
     else:
         dense = float_array(value, field)
         if dense.shape == (n_states, n_actions, n_states):

@@ -117,10 +117,7 @@ class Price:
 
     def __post_init__(self) -> None:
         for f in ("intercept", "slope", "curvature", "smoothing"):
-            v = float(getattr(self, f))
-            if not np.isfinite(v):
-                raise InstanceError(f"prices.{f}", f"must be finite, got {v}")
-            object.__setattr__(self, f, v)
+            object.__setattr__(self, f, checks.finite_number(getattr(self, f), f"prices.{f}"))
         kinks = []
         for j, kink in enumerate(self.kinks):
             try:
@@ -129,8 +126,10 @@ class Price:
                 raise InstanceError(
                     "prices.kinks", "must be (knot, slope change) pairs", j
                 ) from None
-            if not (np.isfinite(k) and np.isfinite(d)):
-                raise InstanceError("prices.kinks", "must be finite", j)
+            if not (np.isfinite(k) and np.isfinite(d)) or max(abs(k), abs(d)) > checks.MAX_ABS:
+                raise InstanceError(
+                    "prices.kinks", f"must be finite, at most {checks.MAX_ABS:g}", j
+                )
             kinks.append((k, d))
         object.__setattr__(self, "kinks", tuple(sorted(kinks)))
         if kinks and not self.smoothing > 0.0:
@@ -203,8 +202,8 @@ class FollowerType:
 
     def __post_init__(self) -> None:
         f = f"types[{self.name}]"
-        share = float(self.share)
-        if not np.isfinite(share) or share < 0.0:
+        share = checks.finite_number(self.share, f"{f}.share")
+        if share < 0.0:
             raise InstanceError(f"{f}.share", f"must be a finite number >= 0, got {share}")
         object.__setattr__(self, "share", share)
         mask0 = np.asarray(self.mask)
@@ -284,6 +283,13 @@ class Decision:
         for name, v in (("lower", lo), ("upper", up)):
             if np.isnan(v).any():
                 raise InstanceError(f"decision.{name}", "is NaN", checks.first_index(np.isnan(v)))
+            big = np.isfinite(v) & (np.abs(v) > checks.MAX_ABS)
+            if big.any():
+                raise InstanceError(
+                    f"decision.{name}",
+                    f"finite bounds must be at most {checks.MAX_ABS:g} (use null for none)",
+                    checks.first_index(big),
+                )
         bad = lo > up
         if bad.any():
             i = checks.first_index(bad)
@@ -365,9 +371,7 @@ class LeaderObjective:
     y_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        c = float(self.constant)
-        if not np.isfinite(c):
-            raise InstanceError("objective.constant", f"must be finite, got {c}")
+        c = checks.finite_number(self.constant, "objective.constant")
         object.__setattr__(self, "constant", c)
         for name in ("theta_linear", "theta_quadratic", "y_linear", "y_quadratic", "theta_y"):
             v = getattr(self, name)
@@ -399,8 +403,8 @@ class Game:
             raise InstanceError(
                 "horizon", f"must be Stationary or FiniteHorizon, got {self.horizon!r}"
             )
-        tau = float(self.tau)
-        if not np.isfinite(tau) or tau < 0.0:
+        tau = checks.finite_number(self.tau, "tau")
+        if tau < 0.0:
             raise InstanceError("tau", f"must be a finite number >= 0, got {tau}")
         object.__setattr__(self, "tau", tau)
         try:

@@ -1,13 +1,12 @@
 """The schema of the smfe game file (docs/game-format.md), as strict pydantic models.
 
 A game file is validated against these models *before* any array is built: types (strings
-are not numbers, booleans are not numbers, masks are 0/1), unknown keys (an error, with a
-"did you mean"), array objects whose ``shape``, ``index`` and ``data`` agree, and the
-cross-field shapes (S, A of each type from its mask; d from the decision bounds; M from the
-prices; n_y from the objective and the leader weights). The declared sizes are checked
-against a :class:`~smfe.inputs.budget.Budget` before any allocation. The numeric checks
-(finite values, probabilities, stochastic rows, Θ) are then done by the :class:`smfe.Game`
-dataclasses themselves.
+are not numbers, booleans are not numbers), unknown keys (an error, with a "did you mean"),
+array objects whose ``shape``, ``index`` and ``data`` agree, and the declared sizes against a
+:class:`~smfe.inputs.budget.Budget`. The arrays are then decoded (within that budget) and the
+:class:`smfe.Game` dataclasses do the cross-field and numeric checks — shapes against each
+other, masks of 0/1, finite values, probabilities, stochastic rows, Θ — the same checks as for
+a game built in Python, so they are written once.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from pydantic import (
 )
 
 from smfe.inputs.budget import Budget, Sizes, check_size
-from smfe.inputs.errors import SubfieldError
 
 NonNegInt = Annotated[int, Field(ge=0)]
 
@@ -66,10 +64,6 @@ class ArrayDoc(_Doc):
         return self
 
 
-def _shape(a: ArrayDoc | None) -> tuple[int, ...] | None:
-    return None if a is None else tuple(a.shape)
-
-
 class StationaryDoc(_Doc):
     kind: Literal["stationary"]
     gamma: float
@@ -101,26 +95,6 @@ class DecisionDoc(_Doc):
     b_ub: ArrayDoc | None = None
     start: ArrayDoc | None = None
     names: list[str] = []
-
-    @model_validator(mode="after")
-    def _dims(self) -> DecisionDoc:
-        d = len(self.lower)
-        if len(self.upper) != d:
-            raise SubfieldError("upper", f"has {len(self.upper)} entries but lower has {d}")
-        if self.names and len(self.names) != d:
-            raise SubfieldError("names", f"has {len(self.names)} entries, expected {d}")
-        for A, b in (("A_eq", "b_eq"), ("A_ub", "b_ub")):
-            sa, sb = _shape(getattr(self, A)), _shape(getattr(self, b))
-            if (sa is None) != (sb is None):
-                raise ValueError(f"{A} and {b} must be given together")
-            if sa is not None and sb is not None:
-                if len(sa) != 2 or sa[1] != d:
-                    raise ValueError(f"{A} has shape {list(sa)}, expected [m, {d}]")
-                if sb != (sa[0],):
-                    raise ValueError(f"{b} has shape {list(sb)}, expected [{sa[0]}]")
-        if self.start is not None and _shape(self.start) != (d,):
-            raise SubfieldError("start", f"has shape {self.start.shape}, expected [{d}]")
-        return self
 
 
 class ObjectiveDoc(_Doc):
@@ -163,38 +137,6 @@ class TypeDoc(_Doc):
     leader_weight_theta: ArrayDoc | None = None
     init: ArrayDoc | None = None
 
-    @model_validator(mode="after")
-    def _shapes(self) -> TypeDoc:
-        if len(self.mask.shape) != 2 or 0 in self.mask.shape:
-            raise SubfieldError("mask", f"has shape {self.mask.shape}, expected a non-empty [S, A]")
-        for i, v in enumerate(self.mask.data):
-            if v not in (0.0, 1.0):
-                raise SubfieldError(f"mask.data[{i}]", f"is {v!r}; masks hold 0 or 1 only")
-        S, A = self.mask.shape
-        if _shape(self.reward) != (S, A):
-            raise SubfieldError("reward", f"has shape {self.reward.shape}, expected [{S}, {A}]")
-        for name, arr in [("transition", self.transition)] + [
-            (f"transition_theta[{j}]", m) for j, m in enumerate(self.transition_theta)
-        ]:
-            if _shape(arr) not in ((S * A, S), (S, A, S)):
-                raise SubfieldError(name, f"has shape {arr.shape}, expected [{S * A}, {S}]")
-        trail = {
-            "reward_theta": 3,
-            "aggregate": 3,
-            "exposure": 3,
-            "leader_weight": 3,
-            "exposure_theta": 4,
-            "leader_weight_theta": 4,
-        }
-        for name, ndim in trail.items():
-            s = _shape(getattr(self, name))
-            if s is not None and (len(s) != ndim or s[-2:] != (S, A)):
-                lead = "n" if ndim == 3 else "n, d"
-                raise SubfieldError(name, f"has shape {list(s)}, expected [{lead}, {S}, {A}]")
-        if self.init is not None and _shape(self.init) != (S,):
-            raise SubfieldError("init", f"has shape {self.init.shape}, expected [{S}]")
-        return self
-
     @property
     def arrays(self) -> list[ArrayDoc]:
         out = [self.mask, self.reward, self.transition, *self.transition_theta]
@@ -224,27 +166,7 @@ class GameDoc(_Doc):
         return v
 
     @model_validator(mode="after")
-    def _cross(self, info: ValidationInfo) -> GameDoc:
-        d, M = len(self.decision.lower), len(self.prices)
-        for k, t in enumerate(self.types):
-            if t.transition_theta and len(t.transition_theta) != d:
-                raise SubfieldError(
-                    f"types[{k}].transition_theta",
-                    f"has {len(t.transition_theta)} matrices, expected one per decision ({d})",
-                )
-            lead = {
-                "reward_theta": (d,),
-                "aggregate": (M,),
-                "exposure": (M,),
-                "exposure_theta": (M, d),
-            }
-            for name, want in lead.items():
-                s = _shape(getattr(t, name))
-                if s is not None and s[: len(want)] != want:
-                    raise SubfieldError(
-                        f"types[{k}].{name}",
-                        f"has leading dimensions {list(s[: len(want)])}, expected {list(want)}",
-                    )
+    def _size(self, info: ValidationInfo) -> GameDoc:
         budget = (info.context or {}).get("budget")
         check_size(self.sizes(), budget if isinstance(budget, Budget) else None, "types")
         return self
@@ -252,9 +174,16 @@ class GameDoc(_Doc):
     def sizes(self) -> Sizes:
         """Declared sizes: pairs, steps, entries decoded densely, kernel non-zeros."""
         steps = self.horizon.T if isinstance(self.horizon, FiniteDoc) else 1
-        pairs = sum(t.mask.shape[0] * t.mask.shape[1] for t in self.types)
+        pairs = sum(t.mask.size for t in self.types)
         kernels = [a for t in self.types for a in (t.transition, *t.transition_theta)]
         dense = [a for t in self.types for a in t.arrays if all(a is not k for k in kernels)]
+        dense += [a for a in (self.objective.theta_quadratic, self.decision.A_eq) if a is not None]
         entries = sum(a.size for a in dense)
-        nnz = sum(a.nnz if a.index is not None else a.size for a in kernels)
+        # a sparse kernel costs its non-zeros and its index pointers; a dense one, every entry
+        sparse = [a for a in kernels if a.index is not None and len(a.shape) == 2]
+        nnz = sum(a.nnz for a in sparse) + sum(a.size for a in kernels if a not in sparse)
+        entries += sum(sum(a.shape) for a in sparse)
+        d = len(self.decision.lower)
+        if any(t.transition_theta for t in self.types):
+            entries += d * d  # the null space of A_eq that checks P(θ) on Θ
         return Sizes(pairs=pairs, steps=steps, entries=entries, nnz=nnz)

@@ -246,7 +246,7 @@ class MeritOrder:
             raise InstanceError("merit_order.units", "needs at least one unit")
         object.__setattr__(self, "units", tuple(units))
         object.__setattr__(
-            self, "households", _finite(self.households, "merit_order.households", 1e-9)
+            self, "households", _finite(self.households, "merit_order.households", 1.0, 1e9)
         )
         object.__setattr__(
             self, "renewables_mw", _series(self.renewables_mw, "merit_order.renewables_mw", 0.0)
@@ -307,7 +307,12 @@ class Supply:
         # z = (L + R_h)·1000/H − B_h; λ in $/kWh
         z = (L + mo.renewables_mw[hour]) * 1000.0 / mo.households - B
         p = lam / 1000.0
-        slopes = np.diff(p) / np.diff(z)
+        dz = np.diff(z)
+        if not (dz > 0.0).all():
+            raise InstanceError(
+                "supply.merit_order", "the stack's breakpoints collapse at this scale (households)"
+            )
+        slopes = np.diff(p) / dz
         slopes = np.concatenate([[0.0], slopes, [mo.scarcity_slope * mo.households / 1e6]])
         kinks = tuple((float(z[j]), float(slopes[j + 1] - slopes[j])) for j in range(z.size))
         return Price(
