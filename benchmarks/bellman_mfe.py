@@ -18,7 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 import smfe
-from smfe.certify.certificate import certify_point
+from smfe.certification.certificate import certify_point
 from smfe.game.compiled import compile_game
 from smfe.solvers.mfe import solve_mfe
 from smfe.solvers.options import MFEOptions

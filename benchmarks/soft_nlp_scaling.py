@@ -30,7 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from pyomo.repn.plugins.nl_writer import NLWriter
 
 import smfe
-from smfe.certify.certificate import certify_point
+from smfe.certification.certificate import certify_point
 from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
 from smfe.formulations.f1_callbacks import solve_f1_callbacks
 from smfe.formulations.nlp_solve import WARM_START_OPTIONS

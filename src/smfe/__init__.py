@@ -3,9 +3,16 @@
 The public API: :class:`Game` (an instance), :func:`make_instance` / :func:`catalogue`
 (named instances), :func:`solve` (one entry point, one :class:`Result` type),
 :func:`certify` (an independent certificate) and :func:`agree` (cross-method agreement).
+
+Names are imported on first use (PEP 562), so ``import smfe`` and the ``smfe-ipopt``
+executable start fast; ``import smfe.ipopt`` registers ``SolverFactory("smfe_ipopt")``.
 """
 
-from smfe.certify import Agreement, AgreeTolerances, Certificate, Tolerances, agree, certify
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from smfe.errors import (
     FormulationError,
     InstanceError,
@@ -14,33 +21,97 @@ from smfe.errors import (
     SolveFailed,
     SolverUnavailable,
 )
-from smfe.game import (
-    Decision,
-    FiniteHorizon,
-    FollowerType,
-    Game,
-    LeaderObjective,
-    Price,
-    Response,
-    Stationary,
-)
-from smfe.game.catalogue import catalogue, make_instance
-from smfe.game.serialize import load_game, save_game
-from smfe.ipopt import pyomo_plugin as _pyomo_plugin  # noqa: F401 (registers "smfe_ipopt")
-from smfe.solvers import (
-    LeaderOptions,
-    MFEOptions,
-    Optimality,
-    Result,
-    SampleOptions,
-    SolutionStatus,
-    Status,
-    TerminationCondition,
-    methods,
-    solve,
-)
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    **dict.fromkeys(
+        ("Agreement", "AgreeTolerances", "Certificate", "Tolerances", "agree", "certify"),
+        "smfe.certification",
+    ),
+    **dict.fromkeys(
+        (
+            "Decision",
+            "FiniteHorizon",
+            "FollowerType",
+            "Game",
+            "LeaderObjective",
+            "Price",
+            "Response",
+            "Stationary",
+        ),
+        "smfe.game",
+    ),
+    "catalogue": "smfe.game.catalogue",
+    "make_instance": "smfe.game.catalogue",
+    "load_game": "smfe.game.serialize",
+    "save_game": "smfe.game.serialize",
+    **dict.fromkeys(
+        (
+            "LeaderOptions",
+            "MFEOptions",
+            "Optimality",
+            "Result",
+            "SampleOptions",
+            "SolutionStatus",
+            "Status",
+            "TerminationCondition",
+            "methods",
+            "solve",
+        ),
+        "smfe.solvers",
+    ),
+}
+
+if TYPE_CHECKING:
+    from smfe.certification import (
+        Agreement,
+        AgreeTolerances,
+        Certificate,
+        Tolerances,
+        agree,
+        certify,
+    )
+    from smfe.game import (
+        Decision,
+        FiniteHorizon,
+        FollowerType,
+        Game,
+        LeaderObjective,
+        Price,
+        Response,
+        Stationary,
+    )
+    from smfe.game.catalogue import catalogue, make_instance
+    from smfe.game.serialize import load_game, save_game
+    from smfe.solvers import (
+        LeaderOptions,
+        MFEOptions,
+        Optimality,
+        Result,
+        SampleOptions,
+        SolutionStatus,
+        Status,
+        TerminationCondition,
+        methods,
+        solve,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'smfe' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AgreeTolerances",

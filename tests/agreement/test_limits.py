@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import smfe
-from smfe.certify.exploitability import exploitability, values
+from smfe.certification.exploitability import exploitability, values
 from smfe.game.compiled import compile_game
 from smfe.solvers.mfe import solve_mfe
 

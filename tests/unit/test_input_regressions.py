@@ -358,7 +358,7 @@ def test_certify_checks_what_the_result_claims() -> None:
 
 
 def test_feasible_label_needs_the_equilibrium_conditions() -> None:
-    from smfe.certify.certificate import Certificate
+    from smfe.certification.certificate import Certificate
     from smfe.solvers.result import finalise_status
     from smfe.solvers.status import SolutionStatus, TerminationCondition
 

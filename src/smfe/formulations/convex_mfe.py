@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.certify.certificate import Tolerances
+from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response

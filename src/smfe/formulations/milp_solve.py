@@ -7,6 +7,7 @@ gap. Afterwards no big-M constraint may be tight at M (else FormulationError).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 import pyomo.environ as pyo
 from numpy.typing import NDArray
 
-from smfe.certify.certificate import Tolerances
+from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
 from smfe.formulations.milp import Menu, build_milp, tight_big_m
 from smfe.game.model import Game
@@ -27,6 +28,10 @@ from smfe.solvers.status import TerminationCondition
 
 FloatArray = NDArray[np.float64]
 GLOBAL_GAP = 1e-9
+
+
+MAX_MENU = 100_000
+"""A menu (or grid) may hold at most this many decisions: each is a block of binaries."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,11 @@ class MILPOptions(_Options):
             for i, r in enumerate(rows):
                 if not all(np.isfinite(r)):
                     raise InstanceError(f"options.{name}[{i}]", "must hold finite numbers")
+        if self.grid is not None and math.prod(len(r) for r in self.grid) > MAX_MENU:
+            raise InstanceError(
+                "options.grid",
+                f"spans {math.prod(len(r) for r in self.grid):,} decisions, above {MAX_MENU:,}",
+            )
 
     def to_menu(self) -> Menu:
         if (self.menu is None) == (self.grid is None):

@@ -19,7 +19,7 @@ import numpy as np
 import pyomo.environ as pyo
 from numpy.typing import NDArray
 
-from smfe.certify.certificate import Tolerances
+from smfe.certification.certificate import Tolerances
 from smfe.errors import InstanceError
 from smfe.formulations.bounds import reward_bound
 from smfe.formulations.built import Built, solution_from_values

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pyomo.repn.plugins.nl_writer import NLWriter
 
-from smfe.certify.certificate import Tolerances
+from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed
 from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import brentq
 
-from smfe.certify.agree import Agreement, AgreeTolerances, agree
+from smfe.certification.agree import Agreement, AgreeTolerances, agree
 from smfe.errors import InstanceError, SolveFailed
 from smfe.market.data import HOURS
 from smfe.market.game import MarketGame

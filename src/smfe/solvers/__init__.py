@@ -1,9 +1,42 @@
-"""Solvers: follower responses, the MFE fixed point, leader loops, one Result type."""
+"""Solvers: follower responses, the MFE fixed point, leader loops, one Result type.
 
-from smfe.solvers.api import default_method, methods, solve
-from smfe.solvers.options import Averaging, LeaderOptions, MFEOptions, SampleOptions
-from smfe.solvers.result import Result
-from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition
+Names are imported on first use (PEP 562): importing :mod:`smfe.solvers.status` alone (as the
+``smfe-ipopt`` executable does) does not load every method.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    **dict.fromkeys(("default_method", "methods", "solve"), "smfe.solvers.api"),
+    **dict.fromkeys(
+        ("Averaging", "LeaderOptions", "MFEOptions", "SampleOptions"), "smfe.solvers.options"
+    ),
+    "Result": "smfe.solvers.result",
+    **dict.fromkeys(
+        ("Optimality", "SolutionStatus", "Status", "TerminationCondition"), "smfe.solvers.status"
+    ),
+}
+
+if TYPE_CHECKING:
+    from smfe.solvers.api import default_method, methods, solve
+    from smfe.solvers.options import Averaging, LeaderOptions, MFEOptions, SampleOptions
+    from smfe.solvers.result import Result
+    from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use."""
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'smfe.solvers' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Averaging",

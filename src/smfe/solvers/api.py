@@ -30,7 +30,7 @@ from typing import Any
 
 from numpy.typing import ArrayLike
 
-from smfe.certify.certificate import Tolerances
+from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game, Response

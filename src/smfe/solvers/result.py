@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.certify.certificate import Certificate, Tolerances, certify_point
+from smfe.certification.certificate import Certificate, Tolerances, certify_point
 from smfe.game.compiled import CompiledGame
 from smfe.solvers.mfe import MFESolution
 from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.certify import residuals
-from smfe.certify.exploitability import exploitability
+from smfe.certification import residuals
+from smfe.certification.exploitability import exploitability
 from smfe.errors import InstanceError
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response

@@ -1,6 +1,6 @@
 """Independent certificates (residuals, exploitability, leader checks) and agreement."""
 
-from smfe.certify.agree import Agreement, AgreeTolerances, agree
-from smfe.certify.certificate import Certificate, Tolerances, certify
+from smfe.certification.agree import Agreement, AgreeTolerances, agree
+from smfe.certification.certificate import Certificate, Tolerances, certify
 
 __all__ = ["AgreeTolerances", "Agreement", "Certificate", "Tolerances", "agree", "certify"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.certify.exploitability import _backup, values
+from smfe.certification.exploitability import _backup, values
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
 
