@@ -164,6 +164,8 @@ def plot_tau_sweep(sweep: TauSweep, path: str | Path, *, force: bool = False) ->
     def measured(key: str, marker: str, label: str) -> None:
         v = np.array([r[key] for r in sweep.rows], dtype=np.float64)
         keep = v > floor
+        if not keep.any():
+            label = f"{label}: all < {floor:g}"
         ax.loglog(tau[keep], v[keep], marker, label=label)
 
     measured("value_gap", "o-", "follower value gap (measured)")
