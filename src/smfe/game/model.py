@@ -62,8 +62,8 @@ class Stationary:
     gamma: float
 
     def __post_init__(self) -> None:
-        g = float(self.gamma)
-        if not np.isfinite(g) or not 0.0 <= g < 1.0:
+        g = checks.finite_number(self.gamma, "horizon.gamma")
+        if not 0.0 <= g < 1.0:
             raise InstanceError(
                 "horizon.gamma", f"must lie in [0, 1) for a stationary game, got {g}"
             )
@@ -84,8 +84,8 @@ class FiniteHorizon:
     def __post_init__(self) -> None:
         if isinstance(self.T, bool) or not isinstance(self.T, int | np.integer) or self.T < 1:
             raise InstanceError("horizon.T", f"must be a positive integer, got {self.T!r}")
-        g = float(self.gamma)
-        if not np.isfinite(g) or not 0.0 <= g <= 1.0:
+        g = checks.finite_number(self.gamma, "horizon.gamma")
+        if not 0.0 <= g <= 1.0:
             raise InstanceError("horizon.gamma", f"must lie in [0, 1], got {g}")
         object.__setattr__(self, "T", int(self.T))
         object.__setattr__(self, "gamma", g)
@@ -201,6 +201,8 @@ class FollowerType:
     init: FloatArray | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InstanceError("types.name", f"must be a non-empty string, got {self.name!r}")
         f = f"types[{self.name}]"
         share = checks.finite_number(self.share, f"{f}.share")
         if share < 0.0:
@@ -394,6 +396,9 @@ class Game:
     description: str = ""
 
     def __post_init__(self) -> None:
+        for key in ("name", "description"):
+            if not isinstance(getattr(self, key), str):
+                raise InstanceError(key, f"must be a string, got {getattr(self, key)!r}")
         types = tuple(self.types)
         if not types:
             raise InstanceError("types", "a game needs at least one follower type")
