@@ -18,7 +18,7 @@ from smfe.errors import InstanceError
 from smfe.game.serialize import game_from_dict, game_from_json, game_to_dict
 from smfe.market.data import reference_instance
 from smfe.market.game import market_game
-from smfe.market.instance_file import dump_instance, instance_from_dict
+from smfe.market.instance_file import dump_instance, instance_from_dict, instance_from_json
 from smfe.solvers.options import LeaderOptions, MFEOptions
 
 
@@ -77,6 +77,14 @@ def test_mask_values_other_than_0_1_are_refused(doc: dict[str, Any], bad: float)
     with pytest.raises(InstanceError, match=r"types\[1\]\.mask\[1, 1\]: must hold only") as e:
         game_from_json(text)
     assert e.value.field == "types[1].mask" and e.value.index == (1, 1)  # flat entry 3 of (4, 2)
+
+
+def test_a_key_given_twice_is_refused(doc: dict[str, Any]) -> None:
+    text = json.dumps(doc).replace('"tau": ', '"tau": 0.5, "tau": ', 1)
+    with pytest.raises(InstanceError, match="'tau' twice"):
+        game_from_json(text)
+    with pytest.raises(InstanceError, match="'name' twice"):
+        instance_from_json('{"name": "a", "name": "b"}')
 
 
 def test_unknown_key_gets_a_suggestion(doc: dict[str, Any]) -> None:
@@ -250,7 +258,7 @@ def test_game_file_declaring_a_huge_array_is_refused(doc: dict[str, Any]) -> Non
         ('{"format": "smfe-game"}'.encode("utf-16"), "UTF-16"),
         ('{"name": "é"}'.encode("latin-1"), "not UTF-8"),
         (bytes(range(256)), "not UTF-8"),
-        (b"[" * 50_000 + b"]" * 50_000, "recursion"),
+        (b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
         (b"", "not valid JSON"),
     ],
 )

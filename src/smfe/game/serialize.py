@@ -30,7 +30,7 @@ from smfe.inputs.budget import Budget
 from smfe.inputs.errors import translate
 from smfe.inputs.game_doc import TYPE_ARRAYS as _TYPE_ARRAYS
 from smfe.inputs.game_doc import ArrayDoc, GameDoc, StationaryDoc
-from smfe.inputs.jsondoc import read_text, to_json_text
+from smfe.inputs.jsondoc import parse_json, read_text, to_json_text
 
 FORMAT = "smfe-game"
 VERSION = 1
@@ -164,7 +164,9 @@ def game_from_dict(d: dict[str, Any], budget: Budget | None = None) -> Game:
 
 
 def game_from_json(text: str, budget: Budget | None = None) -> Game:
-    """A validated :class:`Game` from the text of a game file."""
+    """A validated :class:`Game` from the text of a game file (a key given twice in one
+    object is refused, not silently resolved)."""
+    parse_json(text, "document")
     return game_from_doc(_validate_json(GameDoc, text, "", budget))
 
 

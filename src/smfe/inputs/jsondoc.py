@@ -52,10 +52,26 @@ def read_text(path: str | Path, field: str = "path", max_bytes: int = MAX_FILE_B
         ) from None
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
 def parse_json(text: str, field: str) -> Any:
-    """``json.loads(text)`` with every failure (syntax, nesting depth) as an InstanceError."""
+    """``json.loads(text)`` with every failure (syntax, nesting depth, a key given twice in
+    one object — JSON parsers would silently keep the last) as an InstanceError."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InstanceError(field, f"gives the key {exc.args[0]!r} twice in one object") from None
     except json.JSONDecodeError as exc:
         raise InstanceError(field, f"is not valid JSON ({exc})") from None
     except RecursionError:
