@@ -337,6 +337,16 @@ def _common(debug_only: bool = False) -> argparse.ArgumentParser:
     return p
 
 
+def _set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a catalogue instance's parameter (keys: smfe catalogue NAME)",
+    )
+
+
 def _force(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force", action="store_true", help="replace output files that exist (never an input)"
@@ -375,13 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="leader decision as a JSON list (fixed for mfe; start otherwise)",
     )
-    s.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="catalogue override (keys: smfe catalogue NAME)",
-    )
+    _set(s)
     s.add_argument("--out", default=None, help="write the result as JSON here")
     _force(s)
     s.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -400,13 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a catalogue instance (with --set overrides) as a game JSON file.",
     )
     i.add_argument("name", help="catalogue name (see `smfe catalogue`)")
-    i.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter (keys: smfe catalogue NAME)",
-    )
+    _set(i)
     i.add_argument("--out", required=True, help="the game file to write")
     _force(i)
     i.set_defaults(func=_cmd_instance)
@@ -417,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--formulation", default="soft-nlp", choices=["soft-nlp", "mpec"])
     e.add_argument("--format", default=None, help="nl | gms (default: from --out)")
     e.add_argument("--theta", default=None, help="fix θ (JSON list, inside Θ): the MFE alone")
-    e.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _set(e)
     e.add_argument("--out", required=True, help="model file (.nl also writes .row/.col)")
     _force(e)
     e.set_defaults(func=_cmd_export)
@@ -467,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     w.add_argument("game", help="path to a game JSON file, or a catalogue name")
     w.add_argument("--taus", default=None, help="comma-separated temperatures > 0")
-    w.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    _set(w)
     w.add_argument("--out", default="smfe-out", help="folder for the CSV and the figure")
     _force(w)
     w.set_defaults(func=_cmd_tau_sweep)
