@@ -9,7 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import smfe
 from smfe.game.compiled import compile_game
-from smfe.solvers.projection import project, project_simplex
+from smfe.game.projection import project, project_simplex
 from smfe.solvers.response import greedy, soft_max
 
 CG = compile_game(smfe.make_instance("garnet", n_states=6, n_actions=3, n_types=2))

@@ -9,7 +9,6 @@ for the leader, feasibility and first-order stationarity (the projected-gradient
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,11 +16,8 @@ from numpy.typing import NDArray
 from smfe.certification import residuals
 from smfe.certification.exploitability import exploitability
 from smfe.errors import InstanceError
-from smfe.game.compiled import CompiledGame, compile_game
+from smfe.game.compiled import CompiledGame
 from smfe.game.model import Game, Response
-
-if TYPE_CHECKING:
-    from smfe.solvers.result import Result
 
 FloatArray = NDArray[np.float64]
 
@@ -151,7 +147,7 @@ def _certify_point(
         extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
         notes.append("Boltzmann response: exploitability is reported, not required to vanish")
     if g.n_theta:
-        from smfe.solvers.projection import project
+        from smfe.game.projection import project
 
         res["leader_feasibility"] = g.decision.violation(theta)
         if leader_gradient is not None:
@@ -166,35 +162,3 @@ def _certify_point(
     if why:
         notes.append(why)
     return Certificate(res, tols, not failed, failed, tuple(notes), uniq, extra)
-
-
-def certify(
-    game: Game,
-    result: Result,
-    tolerances: Tolerances | None = None,
-    leader: bool | None = None,
-) -> Certificate:
-    """Certify ``result`` for ``game`` from scratch (see the module docstring).
-
-    It certifies what the result claims: the MFE conditions always, and first-order
-    stationarity of θ (the total gradient: by implicit differentiation for soft responses,
-    else by finite differences of re-solved MFEs) only for a result of a leader method
-    (``result.leader_optimised``) — an MFE at a fixed θ never claimed a leader optimum.
-    ``leader`` overrides that choice.
-    """
-    if leader is None:
-        leader = bool(getattr(result, "leader_optimised", False))
-    from smfe.solvers.leader import total_gradient
-
-    cg = compile_game(game)
-    theta = np.asarray(result.theta, dtype=np.float64)
-    nu = cg.from_types(list(result.nu), "result.nu")
-    pi = cg.from_types(list(result.policy), "result.policy")
-    V = cg.states_from_types(list(result.value), "result.value") if result.value else None
-    if not game.finite:
-        nu, pi = nu[None, :], pi[None, :]
-        V = None if V is None else V[None, :]
-    grad = None
-    if leader and game.n_theta:
-        grad = total_gradient(cg, theta, nu, V)
-    return certify_point(cg, theta, nu, pi, V, leader_gradient=grad, tolerances=tolerances)

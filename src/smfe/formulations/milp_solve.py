@@ -103,6 +103,12 @@ def solve_milp(game: Game, options: MILPOptions, tolerances: Tolerances | None) 
     opt.config.mip_gap = options.mip_gap
     opt.config.load_solution = False
     opt.highs_options = {"threads": options.threads, **options.extra}
+    # HiGHS keeps one thread scheduler per process, sized by the first solve (the Θ-projection
+    # QP, say); a later solve asking for another thread count then stops with status
+    # "unknown". Resetting it lets this solve use its own count (measured: test order).
+    import highspy
+
+    highspy.Highs.resetGlobalScheduler(True)
     t1 = time.perf_counter()
     res = opt.solve(built.model)
     t_solve = time.perf_counter() - t1

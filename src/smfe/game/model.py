@@ -460,7 +460,7 @@ class Game:
         """The leader's starting decision (``decision.start`` or the projection of 0)."""
         if self.decision.start is not None:
             return np.array(self.decision.start)
-        from smfe.solvers.projection import project
+        from smfe.game.projection import project
 
         return project(self.decision, np.zeros(self.n_theta))
 

@@ -29,10 +29,10 @@ from numpy.typing import NDArray
 from smfe.errors import FormulationError
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
+from smfe.game.projection import project
 from smfe.solvers import sensitivity
 from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import LeaderOptions, MFEOptions
-from smfe.solvers.projection import project
 from smfe.solvers.status import TerminationCondition
 
 FloatArray = NDArray[np.float64]

@@ -7,11 +7,15 @@ simplices, and a convex QP solved by HiGHS for general polyhedra.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
 
 from smfe.errors import InstanceError, SolveFailed
-from smfe.game.model import Decision
+
+if TYPE_CHECKING:  # Decision (game.model) calls project(); the type is only an annotation
+    from smfe.game.model import Decision
 
 FloatArray = NDArray[np.float64]
 
