@@ -1,5 +1,6 @@
-"""The package's import graph has no cycle, counting imports inside functions (only the
-imports under ``if TYPE_CHECKING:``, which never run, are left out)."""
+"""The package's import graph has no cycle, counting imports inside functions and the package
+``__init__`` modules an import runs (only the imports under ``if TYPE_CHECKING:``, which never
+run, are left out)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,19 @@ def import_graph() -> dict[str, set[str]]:
                 ]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
-            graph[mod] |= {t for t in targets if t in files and t != mod}
+            for t in targets:
+                graph[mod] |= {p for p in _with_packages(t) if p in files and p != mod}
+            # importing a.b.c first runs a/__init__ and a/b/__init__; an importer inside a
+            # package only runs after that package's own __init__ has started, so edges to its
+            # ancestors are left out (Python resolves those partial imports)
+            graph[mod] -= set(_with_packages(mod)) - {mod}
     return graph
+
+
+def _with_packages(name: str) -> list[str]:
+    """``a.b.c`` and the packages whose ``__init__`` importing it runs: ``a``, ``a.b``."""
+    parts = name.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

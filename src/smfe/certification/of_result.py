@@ -3,12 +3,16 @@ recomputed from the game (it certifies what the result claims; see the function)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from smfe.certification.certificate import Certificate, Tolerances, certify_point
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
-from smfe.solvers.result import Result
+
+if TYPE_CHECKING:  # the Result type imports the certificate, so it is an annotation here
+    from smfe.solvers.result import Result
 
 
 def certify(
