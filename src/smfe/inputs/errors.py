@@ -37,16 +37,6 @@ _EXPECTED = {
 }
 
 
-class SubfieldError(ValueError):
-    """Raised by a schema validator about a field below the validated object: ``sub`` is
-    the relative path (``mask.data[3]``), appended to the object's own path."""
-
-    def __init__(self, sub: str, message: str) -> None:
-        self.sub = sub
-        self.message = message
-        super().__init__(f"{sub}: {message}")
-
-
 def join_path(root: str, loc: Sequence[int | str], schema: Any = None) -> str:
     """``root`` followed by ``loc`` in the ``a.b[3].c`` notation; with ``schema``, the tags
     pydantic inserts into ``loc`` for tagged unions (not keys of the document) are left out."""
@@ -158,10 +148,6 @@ def translate(exc: ValidationError, root: str, schema: Any = None) -> SmfeError:
         return cause
     loc = tuple(err.get("loc", ()))
     path = join_path(root, loc, schema)
-    if isinstance(cause, SubfieldError):
-        return InstanceError(
-            f"{path}.{cause.sub}" if path != "document" else cause.sub, cause.message
-        )
     kind = err.get("type", "")
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         parent, key = loc[:-1], str(loc[-1]) if loc else ""
