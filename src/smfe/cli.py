@@ -276,7 +276,8 @@ def _cmd_market(args: argparse.Namespace) -> int:
     if args.merit_order:
         supply = dataclasses.replace(market.supply, merit_order=MeritOrder())
         market = dataclasses.replace(market, supply=supply)
-    if args.dump_instance:
+    if args.dump_instance:  # never over the --instance file it read, even with --force
+        check_outputs([args.dump_instance], force=args.force, inputs=_inputs(args))
         write_text(args.dump_instance, dump_instance(market), force=args.force)
         say(f"instance {market.name!r} written to {args.dump_instance}")
         return EXIT_OK

@@ -294,6 +294,17 @@ def test_out_never_overwrites_silently(tmp_path: Path, capsys: pytest.CaptureFix
     assert json.loads(g.read_text())["tau"] == 0.4
 
 
+def test_dump_instance_never_overwrites_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "m.json"
+    f.write_text('{"name": "mine", "soc_levels": 4}')
+    argv = ["market", "--instance", str(f), "--dump-instance", str(f), "--force"]
+    rc, last = _cli(argv, capsys)
+    assert rc == 2 and "input of this command" in last
+    assert f.read_text() == '{"name": "mine", "soc_levels": 4}'
+
+
 def test_export_nl_checks_its_sibling_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
