@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from pydantic import ConfigDict
 
 from smfe.errors import InstanceError
+from smfe.game.checks import finite_number
 from smfe.game.model import Price
 
 FloatArray = NDArray[np.float64]
@@ -47,9 +48,7 @@ BACKGROUND = (
 
 
 def _finite(v: float, field_: str, lo: float | None = None, hi: float | None = None) -> float:
-    x = float(v)
-    if not np.isfinite(x):
-        raise InstanceError(field_, f"must be finite, got {v!r}")
+    x = finite_number(v, field_)
     if lo is not None and x < lo:
         raise InstanceError(field_, f"must be >= {lo}, got {x}")
     if hi is not None and x > hi:
