@@ -10,8 +10,7 @@ executable start fast; ``import smfe.ipopt`` registers ``SolverFactory("smfe_ipo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smfe.errors import (
     FormulationError,
@@ -21,6 +20,7 @@ from smfe.errors import (
     SolveFailed,
     SolverUnavailable,
 )
+from smfe.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -98,15 +98,7 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use."""
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'smfe' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

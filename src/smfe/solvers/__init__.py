@@ -6,8 +6,9 @@ Names are imported on first use (PEP 562): importing :mod:`smfe.solvers.status` 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from smfe.lazy import lazy_exports
 
 _EXPORTS = {
     **dict.fromkeys(("default_method", "methods", "solve"), "smfe.solvers.api"),
@@ -27,15 +28,7 @@ if TYPE_CHECKING:
     from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use."""
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module 'smfe.solvers' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 __all__ = [
