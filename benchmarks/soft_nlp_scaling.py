@@ -4,9 +4,10 @@ For Garnet games of 10^3 and 10^4 (``--large``: also 3·10^4 and 10^5) state-act
 a fixed θ (the MFE alone, warm-started from the iterative solution unless ``--cold``):
 
 * ``pyomo`` backend: Pyomo build, .nl write, .nl import into CasADi, NLP setup, Ipopt;
-* ``casadi`` backend: the same equations as sparse CasADi expressions, NLP setup, Ipopt;
-* ``callbacks`` backend: Ipopt's callback interface (cyipopt) with hand-assembled sparse
-  derivatives — no symbolic set-up;
+* ``casadi`` backend: the CasADi translation of the same equilibrium system (sparse
+  expressions), NLP setup, Ipopt;
+* ``callbacks`` backend: Ipopt's callback interface (cyipopt) on the NumPy translation
+  (sparse derivatives filled by ``bincount``) — no symbolic set-up;
 
 each as a ratio to the iterative solver's time to a certified MFE, measured in the same run.
 The pyomo backend is skipped above 10^4 pairs (its setup alone takes minutes there).
@@ -31,14 +32,14 @@ from pyomo.repn.plugins.nl_writer import NLWriter
 
 import smfe
 from smfe.certification.certificate import certify_point
-from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
-from smfe.formulations.f1_callbacks import solve_f1_callbacks
 from smfe.formulations.nlp_solve import WARM_START_OPTIONS
-from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
+from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp, soft_system
 from smfe.game.compiled import compile_game
 from smfe.ipopt import prepare, solve_nl
+from smfe.ipopt.system_runs import solve_callbacks, solve_casadi
 from smfe.solvers.mfe import solve_mfe
 from smfe.solvers.options import MFEOptions
+from smfe.system import game_arrays
 
 SIZES = {1_000: 100, 10_000: 1_000, 30_000: 3_000, 100_000: 10_000}
 IPOPT = {"tol": 1e-10, "constr_viol_tol": 1e-10, "max_iter": 3000}
@@ -64,9 +65,10 @@ def run(n_sa: int, start_kind: str, backends: set[str]) -> None:
     if start_kind != "cold":
         start = sol if start_kind == "warm" else solve_mfe(cg, theta, MFEOptions(tol=1e-2))
         ipopt = {**WARM_START_OPTIONS, **IPOPT}
+    sopts = SoftNLPOptions(theta=theta, objective="none", start=start)
     if "pyomo" in backends and n_sa <= 10_000:
         t = time.perf_counter()
-        built = build_soft_nlp(game, SoftNLPOptions(theta=theta, objective="none", start=start))
+        built = build_soft_nlp(game, sopts)
         t_build = time.perf_counter() - t
         t = time.perf_counter()
         buf = io.StringIO()
@@ -92,23 +94,28 @@ def run(n_sa: int, start_kind: str, backends: set[str]) -> None:
         line("pyomo backend end to end", total, base, f"certificate passed={ok}")
     if "casadi" in backends:
         t = time.perf_counter()
-        model = build_casadi_f1(cg, theta, start)
+        system = soft_system(game, sopts)
         t_build = time.perf_counter() - t
-        crun = solve_casadi_f1(model, ipopt)
-        v = crun.values
+        crun = solve_casadi(system, ipopt)
+        v = game_arrays(system, crun.x)
         ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
         total = t_build + sum(crun.timings.values())
         print("  casadi backend:")
-        line("CasADi build", t_build, base)
+        line("system assembly", t_build, base)
+        line("CasADi translation", crun.timings["build"], base)
         line("NLP setup (derivatives)", crun.timings["setup"], base)
         line("Ipopt", crun.timings["ipopt"], base, f"{crun.status}, {crun.iterations} it")
         line("casadi backend end to end", total, base, f"certificate passed={ok}")
     if "callbacks" in backends:
-        brun = solve_f1_callbacks(cg, theta, start, ipopt)
-        v = brun.values
+        t = time.perf_counter()
+        system = soft_system(game, sopts)
+        t_build = time.perf_counter() - t
+        brun = solve_callbacks(system, ipopt)
+        v = game_arrays(system, brun.x)
         ok = certify_point(cg, theta, v["nu"], v["pi"], v["V"]).passed
-        total = sum(brun.timings.values())
+        total = t_build + sum(brun.timings.values())
         print("  callbacks backend:")
+        line("system assembly", t_build, base)
         line("structure set-up", brun.timings["setup"], base)
         line("Ipopt", brun.timings["ipopt"], base, f"{brun.status}, {brun.iterations} it")
         line("callbacks backend end to end", total, base, f"certificate passed={ok}")

@@ -56,11 +56,11 @@ _EXPORTS = {
             "SolutionStatus",
             "Status",
             "TerminationCondition",
-            "methods",
-            "solve",
         ),
         "smfe.solvers",
     ),
+    **dict.fromkeys(("capabilities", "default_method", "methods"), "smfe.registry"),
+    "solve": "smfe.dispatch",
 }
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ if TYPE_CHECKING:
         agree,
         certify,
     )
+    from smfe.dispatch import solve
     from smfe.game import (
         Decision,
         FiniteHorizon,
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
     )
     from smfe.game.catalogue import catalogue, make_instance
     from smfe.game.serialize import load_game, save_game
+    from smfe.registry import capabilities, default_method, methods
     from smfe.solvers import (
         LeaderOptions,
         MFEOptions,
@@ -93,8 +95,6 @@ if TYPE_CHECKING:
         SolutionStatus,
         Status,
         TerminationCondition,
-        methods,
-        solve,
     )
 
 
@@ -133,8 +133,10 @@ __all__ = [
     "TerminationCondition",
     "Tolerances",
     "agree",
+    "capabilities",
     "catalogue",
     "certify",
+    "default_method",
     "load_game",
     "make_instance",
     "methods",

@@ -117,9 +117,9 @@ def _inputs(args: argparse.Namespace) -> list[str]:
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from smfe.dispatch import solve
     from smfe.files import check_outputs
     from smfe.inputs.cli_values import json_arg
-    from smfe.solvers.api import solve
 
     if args.out:  # before the solve: a bad path must not cost the run
         check_outputs([args.out], force=args.force, inputs=_inputs(args))
@@ -155,6 +155,21 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     print(f"--set keys of {args.name!r} (KEY=VALUE; VALUE is JSON or a plain string):")
     for key, tp, default in parameters(args.name):
         print(f"  {key:<16} {tp:<12} default {default!r}")
+    return EXIT_OK
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from smfe.registry import capabilities
+
+    rows = capabilities()
+    cols = ["method", "family", "responses", "horizons", "leader", "requires", "installed"]
+    width = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    print("  ".join(c.ljust(width[c]) for c in cols))
+    for r in rows:
+        print("  ".join(str(r[c]).ljust(width[c]) for c in cols))
+    print()
+    for r in rows:
+        print(f"{r['method']:<14} {r['summary']}")
     return EXIT_OK
 
 
@@ -355,7 +370,7 @@ def _force(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from smfe.solvers.api import methods
+    from smfe.registry import methods
 
     p = argparse.ArgumentParser(
         prog="smfe",
@@ -398,6 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("name", nargs="?", default=None, help="an instance: list its --set keys")
     c.set_defaults(func=_cmd_catalogue)
+    ms = sub.add_parser(
+        "methods",
+        parents=[_common(debug_only=True)],
+        help="the solution methods and what each accepts (capability table)",
+    )
+    ms.set_defaults(func=_cmd_methods)
     i = sub.add_parser(
         "instance",
         parents=common,

@@ -6,43 +6,41 @@ import numpy as np
 import pytest
 
 import smfe
-from smfe.formulations.f1_callbacks import F1Callbacks
 from smfe.game.compiled import compile_game
 from smfe.market import market_game, reference_instance
+from smfe.system import SystemOptions, assemble
+from smfe.system.numeric import NumericSystem
 
 FD_STEP = 1e-6
 FD_TOL = 1e-6  # central differences of smooth callbacks at step 1e-6
 
 
-def _dense(
-    n_rows: int, n_cols: int, rc: tuple[np.ndarray, np.ndarray], v: np.ndarray
-) -> np.ndarray:
-    out = np.zeros((n_rows, n_cols))
-    np.add.at(out, rc, v)
-    return out
-
-
 @pytest.mark.parametrize("name", ["two-state", "garnet"])
-def test_jacobian_and_hessian_match_finite_differences(name: str) -> None:
+@pytest.mark.parametrize("fixed", [True, False])
+def test_jacobian_and_hessian_match_finite_differences(name: str, fixed: bool) -> None:
     game = smfe.make_instance(name)
-    cg = compile_game(game)
-    cb = F1Callbacks(cg, game.start())
+    system = assemble(compile_game(game), SystemOptions(theta=game.start() if fixed else None))
+    num = NumericSystem(system)
     rng = np.random.default_rng(1)
-    x = rng.uniform(0.1, 0.9, cb.n)
-    lam = rng.normal(size=cb.m)
-    J = _dense(cb.m, cb.n, cb.jacobianstructure(), cb.jacobian(x))
-    H = _dense(cb.n, cb.n, cb.hessianstructure(), cb.hessian(x, lam, 1.0))
-    assert np.all(np.triu(H, 1) == 0.0)  # Ipopt takes the lower triangle
-    H = H + np.tril(H, -1).T
+    x = rng.uniform(0.1, 0.9, num.n)
+    lam = rng.normal(size=num.m)
+    J = num.jacobian(x).toarray()
+    L = np.zeros((num.n, num.n))
+    np.add.at(L, (num.hrows, num.hcols), num.hessian_values(x, lam, 1.0))
+    assert np.all(np.triu(L, 1) == 0.0)  # Ipopt takes the lower triangle
+    H = num.hessian(x, lam, 1.0).toarray()
+    assert np.array_equal(H, L + np.tril(L, -1).T)
     Jfd = np.zeros_like(J)
     Hfd = np.zeros_like(H)
-    for j in range(cb.n):
-        e = np.zeros(cb.n)
+    for j in range(num.n):
+        e = np.zeros(num.n)
         e[j] = FD_STEP
-        Jfd[:, j] = (cb.constraints(x + e) - cb.constraints(x - e)) / (2 * FD_STEP)
-        Jp = _dense(cb.m, cb.n, cb.jacobianstructure(), cb.jacobian(x + e))
-        Jm = _dense(cb.m, cb.n, cb.jacobianstructure(), cb.jacobian(x - e))
-        Hfd[:, j] = (Jp - Jm).T @ lam / (2 * FD_STEP)
+        Jfd[:, j] = (num.g(x + e) - num.g(x - e)) / (2 * FD_STEP)
+
+        def grad(v: np.ndarray) -> np.ndarray:
+            return num.jacobian(v).T @ lam + num.objective_gradient(v)
+
+        Hfd[:, j] = (grad(x + e) - grad(x - e)) / (2 * FD_STEP)
     assert np.abs(J - Jfd).max() <= FD_TOL
     assert np.abs(H - Hfd).max() <= FD_TOL * max(1.0, np.abs(H).max())
 
@@ -68,12 +66,15 @@ def test_callbacks_backend_on_the_market_game() -> None:
     assert smfe.agree([it, cb], smfe.AgreeTolerances(nu=1e-6, policy=1e-6))
 
 
-def test_callbacks_backend_refuses_what_it_cannot_do_before_solving() -> None:
-    with pytest.raises(smfe.FormulationError, match="stationary"):
-        smfe.solve(
-            smfe.make_instance("congestion"),
-            "soft-nlp",
-            {"fix_theta": True, "backend": "callbacks"},
-        )
-    with pytest.raises(smfe.FormulationError, match="fix_theta"):
-        smfe.solve(smfe.make_instance("two-state"), "soft-nlp", {"backend": "callbacks"})
+def test_callbacks_backend_takes_finite_horizons_and_the_leader_problem() -> None:
+    """The NumPy translation covers the whole system: finite horizons and a free θ."""
+    game = smfe.make_instance("congestion")
+    it = smfe.solve(game, "mfe")
+    cb = smfe.solve(game, "soft-nlp", {"fix_theta": True, "backend": "callbacks"})
+    assert cb.status.ok
+    assert smfe.agree([it, cb], smfe.AgreeTolerances(nu=1e-6, policy=1e-6))
+    two = smfe.make_instance("two-state")
+    ref = smfe.solve(two, "soft-nlp", {"backend": "casadi"})
+    lead = smfe.solve(two, "soft-nlp", {"backend": "callbacks"})
+    assert lead.status.ok and ref.status.ok
+    assert abs(lead.objective - ref.objective) <= 1e-7

@@ -352,7 +352,7 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> N
 def test_internal_errors_exit_3_with_a_report_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import smfe.solvers.api as api
+    import smfe.dispatch as api
 
     def boom(*a: Any, **k: Any) -> None:
         raise ZeroDivisionError("simulated bug")

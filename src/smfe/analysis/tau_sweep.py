@@ -98,7 +98,7 @@ def tau_sweep(
     game: Game, taus: list[float] | None = None, options: dict[str, Any] | None = None
 ) -> TauSweep:
     """Run the sweep of the module docstring on ``game`` (its own τ is ignored)."""
-    from smfe.solvers.api import solve
+    from smfe.dispatch import solve
     from smfe.solvers.response import greedy, respond, soft_max
 
     given = list(taus) if taus else [0.3, 0.1, 0.03, 0.01, 0.003]

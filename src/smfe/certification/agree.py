@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AgreeTolerances:
-    objective: float = 1e-6
+    """Named tolerances of :func:`agree`; ``objective=None`` leaves the objectives out (for
+    results that answer different leader objectives, e.g. an MFE alone vs a leader solve)."""
+
+    objective: float | None = 1e-6
     theta: float = 1e-5
     nu: float = 1e-6
     policy: float = 1e-5
@@ -70,7 +73,7 @@ def agree(results: Sequence[Result], tol: AgreeTolerances | float | None = None)
             key = (f"{i}:{results[i].method}", f"{j}:{results[j].method}")
             diffs[key] = d
             ok &= (
-                d["objective"] <= t.objective
+                (t.objective is None or d["objective"] <= t.objective)
                 and d["theta"] <= t.theta
                 and d["nu"] <= t.nu
                 and d["policy"] <= t.policy

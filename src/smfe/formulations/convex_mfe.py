@@ -36,7 +36,7 @@ from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnav
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
 from smfe.solvers.mfe import MFESolution
-from smfe.solvers.options import _Options
+from smfe.solvers.options import OptionsBase
 from smfe.solvers.response import respond
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import SolutionStatus, TerminationCondition
@@ -62,7 +62,7 @@ SOLVER_TOLERANCES = {
 
 
 @dataclass(frozen=True)
-class ConvexOptions(_Options):
+class ConvexOptions(OptionsBase):
     """``solver``: CLARABEL (default), SCS or ECOS (optional extra)."""
 
     solver: str = "CLARABEL"
@@ -104,7 +104,11 @@ def check_convex(game: Game) -> None:
 
 
 def solve_convex(
-    game: Game, options: ConvexOptions, theta: FloatArray | None, tolerances: Tolerances | None
+    game: Game,
+    options: ConvexOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: object = None,
 ) -> Result:
     """Method ``convex-mfe``: F3 at θ (default: the start of Θ), certified independently."""
     check_convex(game)

@@ -24,15 +24,10 @@ from numpy.typing import NDArray
 
 from smfe.errors import InstanceError
 from smfe.formulations.built import Built
-from smfe.formulations.soft_nlp import (
-    add_bellman,
-    add_mean_field,
-    add_objective,
-    add_value_variables,
-    base_model,
-)
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
+from smfe.solvers.mfe import MFESolution
+from smfe.system import SystemOptions, assemble, warm_start
 
 FloatArray = NDArray[np.float64]
 
@@ -40,11 +35,13 @@ FloatArray = NDArray[np.float64]
 @dataclass(frozen=True)
 class MPECOptions:
     """``theta``: fix θ (the exact MFE alone); ``objective``: ``"leader"`` or ``"none"``;
-    ``eps``: the initial Scholtes relaxation."""
+    ``eps``: the initial Scholtes relaxation; ``start``: an iterative-solver solution used as
+    the starting point."""
 
     theta: FloatArray | None = None
     objective: str = "leader"
     eps: float = 1e-1
+    start: MFESolution | None = None
 
 
 def exact_version(game: Game) -> Game:
@@ -58,6 +55,8 @@ def exact_version(game: Game) -> Game:
 
 def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
     """Build F2 for the exact-response version of ``game``; never calls a solver."""
+    from smfe.system.to_pyomo import to_pyomo
+
     opts = options or MPECOptions()
     if opts.objective not in ("leader", "none"):
         raise InstanceError(
@@ -69,22 +68,11 @@ def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
     exact = exact_version(game)
     cg = compile_game(exact)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
-    m = base_model(cg, theta, f"exact-mpec[{game.name}]")
-    add_value_variables(m, cg)
-    m.eps = pyo.Param(initialize=float(opts.eps), mutable=True, within=pyo.NonNegativeReals)
-    add_bellman(m, cg)
-    state = cg.sa_state
-    m.dominance = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i])
-    m.scholtes = pyo.Constraint(
-        m.T, m.SA, rule=lambda _, t, i: m.pi[t, i] * (m.V[t, int(state[i])] - m.Q[t, i]) <= m.eps
-    )
-    ptr = cg.state_sa_ptr
-    m.normalise = pyo.Constraint(
-        m.T, m.S, rule=lambda _, t, x: sum(m.pi[t, i] for i in range(ptr[x], ptr[x + 1])) == 1.0
-    )
-    add_mean_field(m, cg)
     objective = "none" if (theta is not None and opts.objective == "none") else opts.objective
-    add_objective(m, cg, objective)
+    system = assemble(cg, SystemOptions("exact", theta, objective, float(opts.eps)))
+    if opts.start is not None:
+        warm_start(system, cg, opts.start)
+    m = to_pyomo(system, f"exact-mpec[{game.name}]")
     return Built(model=m, cg=cg, formulation="exact-mpec", notes=notes)
 
 

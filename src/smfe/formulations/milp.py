@@ -17,7 +17,7 @@ Model (every step t; stationary: t = 0 and V_{t+1} = V_0; finite: V_T = 0):
 
 with the flow equations on ν (linear). The big-M is derived from proven bounds,
 :math:`M = \bar V + \bar Q` with :math:`|V|\le\bar V`, :math:`|Q|\le\bar Q`
-(:mod:`smfe.formulations.bounds`), never typed in; after the solve no ``V − Q ≤ M(1 − b)``
+(:mod:`smfe.system.bounds`), never typed in; after the solve no ``V − Q ≤ M(1 − b)``
 may be tight at M (checked, a typed error otherwise). The leader measurements that multiply
 θ with ν are linearised exactly with :math:`w_{k} = \delta_k\nu` (binary × [0, 1]):
 :math:`w_k\le\nu,\ w_k\le\delta_k,\ w_k\ge\nu-(1-\delta_k),\ w_k\ge0`.
@@ -32,14 +32,15 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from smfe.errors import FormulationError, InstanceError
-from smfe.formulations.bounds import aggregate_ranges, reward_bound, value_bound
 from smfe.formulations.built import Built
-from smfe.formulations.soft_nlp import _rows, add_bellman, theta_affine_row
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game
+from smfe.system import SystemOptions, assemble
+from smfe.system.bounds import reward_bound, value_bound
 
 FloatArray = NDArray[np.float64]
 
@@ -112,34 +113,21 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     exact = game if game.tau == 0.0 else replace(game, tau=0.0)
     cg = compile_game(exact)
     entries = menu.validated(exact)
-    K, d = entries.shape
-    T, finite = cg.T, exact.finite
+    K = entries.shape[0]
     M = big_m(cg)
     vb = value_bound(cg)
-    m = pyo.ConcreteModel(name=f"milp[{game.name}]")
-    m.T = pyo.Set(initialize=range(T), ordered=True)
-    m.S = pyo.Set(initialize=range(cg.n_s), ordered=True)
-    m.SA = pyo.Set(initialize=range(cg.n_sa), ordered=True)
-    m.M = pyo.Set(initialize=range(exact.n_prices), ordered=True)
-    m.Y = pyo.Set(initialize=range(exact.n_leader_aggregates), ordered=True)
-    m.J = pyo.Set(initialize=range(d), ordered=True)
+    from smfe.system.to_pyomo import to_pyomo
+
+    # the linear rows of the equilibrium system: bellman, marginal, flow, aggregates
+    system = assemble(cg, SystemOptions("linear"))
+    m = to_pyomo(system, f"milp[{game.name}]", objective=False)
     m.K = pyo.Set(initialize=range(K), ordered=True)
     m.delta = pyo.Var(m.K, within=pyo.Binary)
     m.choose = pyo.Constraint(expr=sum(m.delta[k] for k in m.K) == 1)
-    m.theta = pyo.Var(m.J)
     m.theta_menu = pyo.Constraint(
         m.J, rule=lambda _, j: m.theta[j] == sum(float(entries[k, j]) * m.delta[k] for k in m.K)
     )
-    m.V = pyo.Var(m.T, m.S, bounds=(-vb, vb))
-    m.Q = pyo.Var(m.T, m.SA, bounds=(-M + vb, M - vb))
-    m.nu = pyo.Var(m.T, m.SA, bounds=(0.0, 1.0))
     m.b = pyo.Var(m.T, m.SA, within=pyo.Binary)
-    zr = aggregate_ranges(cg)
-    m.z = pyo.Var(m.T, m.M, bounds=lambda _, t, k: (float(zr[k, 0]), float(zr[k, 1])))
-    a, bb = cg.p_coef[:, 0], cg.p_coef[:, 1]
-    m.price = pyo.Expression(m.T, m.M, rule=lambda _, t, k: float(a[k]) + float(bb[k]) * m.z[t, k])
-    m._cols_R, m._cols_E0, m._cols_Eth = _rows(cg.R.T), _rows(cg.E0.T), _rows(cg.Eth.T)
-    add_bellman(m, cg)
     state = cg.sa_state
     if route == "bigm":
         m.dominance = pyo.Constraint(
@@ -160,38 +148,6 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
                 m.nu[t, i] >= 0, m.V[t, int(state[i])] - m.Q[t, i] >= 0
             ),
         )
-    ptr = cg.state_sa_ptr
-    P0T = _rows(cg.P0.T)
-
-    def mass(t: int, x: int) -> Any:
-        return sum(m.nu[t, i] for i in range(ptr[x], ptr[x + 1]))
-
-    def inflow(t: int, x: int) -> Any:  # transitions do not depend on θ here (check_milp)
-        return theta_affine_row(m, P0T, [], x, lambda i: m.nu[t, i])
-
-    if finite:
-        m.init = pyo.Constraint(m.S, rule=lambda _, x: mass(0, x) == float(cg.mu0[x]))
-        m.flow = pyo.Constraint(
-            range(1, T), m.S, rule=lambda _, t, x: mass(t, x) == inflow(t - 1, x)
-        )
-    else:
-        first = {int(x) for x in cg.first_state}
-        m.flow = pyo.Constraint(
-            m.S, rule=lambda _, x: pyo.Constraint.Skip if x in first else mass(0, x) == inflow(0, x)
-        )
-        off = cg.state_off
-        m.types = pyo.Constraint(
-            range(cg.n_types),
-            rule=lambda _, k: sum(mass(0, x) for x in range(off[k], off[k + 1])) == 1.0,
-        )
-    G = _rows(cg.G)
-    m.aggregate = pyo.Constraint(
-        m.T,
-        m.M,
-        rule=lambda _, t, k: (
-            m.z[t, k] == sum(float(v) * m.nu[t, int(i)] for i, v in zip(*G[k], strict=True))
-        ),
-    )
     _add_leader_objective(m, cg, entries)
     if route == "gdp":
         pyo.TransformationFactory("mpec.simple_disjunction").apply_to(m)
@@ -199,6 +155,12 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     return Built(
         model=m, cg=cg, formulation=f"milp/{route}", notes=[f"big-M = {M:.6g} (|V| <= {vb:.6g})"]
     )
+
+
+def _row(mat: sp.csr_array, i: int) -> tuple[NDArray[np.int64], FloatArray]:
+    """Column indices and values of row ``i`` of a CSR matrix."""
+    a, b = mat.indptr[i], mat.indptr[i + 1]
+    return mat.indices[a:b], mat.data[a:b]
 
 
 def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
@@ -229,10 +191,10 @@ def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None
         m.w_low = pyo.Constraint(
             m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] >= m.nu[t, i] - (1 - m.delta[k])
         )
-        rows_k = [_rows(cg.leader_matrix(entries[k])) for k in range(K)]
+        rows_k = [sp.csr_array(cg.leader_matrix(entries[k])) for k in range(K)]
 
         def y_k(k: int, t: int, i: int) -> Any:
-            idx, val = rows_k[k][i]
+            idx, val = _row(rows_k[k], i)
             return sum(float(v) * m.w[k, t, int(s)] for s, v in zip(idx, val, strict=True))
 
         for t in range(cg.T):
@@ -244,11 +206,11 @@ def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None
                     weights += entries[k] @ o.theta_y
                 J += sum(float(weights[i]) * y_k(k, t, i) for i in range(ny) if weights[i])
     else:
-        H = _rows(cg.H0)
+        H = sp.csr_array(cg.H0)
         for t in range(cg.T):
             for i in range(ny):
                 if o.y_linear is not None and o.y_linear[i]:
-                    idx, val = H[i]
+                    idx, val = _row(H, i)
                     J += float(o.y_linear[i]) * sum(
                         float(v) * m.nu[t, int(s)] for s, v in zip(idx, val, strict=True)
                     )

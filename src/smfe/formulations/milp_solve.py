@@ -21,7 +21,7 @@ from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnav
 from smfe.formulations.milp import Menu, build_milp, tight_big_m
 from smfe.game.model import Game
 from smfe.solvers.mfe import MFESolution, induced_policy
-from smfe.solvers.options import _Options, _positive
+from smfe.solvers.options import OptionsBase, require_positive
 from smfe.solvers.response import respond
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import TerminationCondition
@@ -35,7 +35,7 @@ MAX_MENU = 100_000
 
 
 @dataclass(frozen=True)
-class MILPOptions(_Options):
+class MILPOptions(OptionsBase):
     """``menu``: explicit decisions (list of θ vectors) or ``grid``: values per component.
     HiGHS options: ``time_limit`` (s), ``mip_gap`` (relative), ``threads``. ``route``:
     ``bigm`` (our big-M rows) or ``gdp`` (``pyomo.mpec`` + ``gdp.bigm`` with the same M)."""
@@ -49,8 +49,8 @@ class MILPOptions(_Options):
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _positive("time_limit", self.time_limit)
-        _positive("threads", self.threads)
+        require_positive("time_limit", self.time_limit)
+        require_positive("threads", self.threads)
         if not 0.0 <= self.mip_gap < 1.0:
             raise InstanceError("options.mip_gap", f"must lie in [0, 1), got {self.mip_gap}")
         if self.route not in ("bigm", "gdp"):
@@ -89,7 +89,14 @@ _TERMINATION = {
 }
 
 
-def solve_milp(game: Game, options: MILPOptions, tolerances: Tolerances | None) -> Result:
+def solve_milp(
+    game: Game,
+    options: MILPOptions,
+    start: object = None,
+    tolerances: Tolerances | None = None,
+    progress: object = None,
+) -> Result:
+    """Method ``milp``: θ comes from the menu of ``options`` (``start`` is not used)."""
     from pyomo.contrib.appsi.solvers import Highs
 
     menu = options.to_menu()

@@ -21,7 +21,6 @@ from numpy.typing import NDArray
 
 from smfe.certification.certificate import Tolerances
 from smfe.errors import InstanceError
-from smfe.formulations.bounds import reward_bound
 from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.exact_mpec import (
     MPECOptions,
@@ -32,21 +31,21 @@ from smfe.formulations.exact_mpec import (
     split_pairs,
 )
 from smfe.formulations.nlp_solve import solve_built
-from smfe.formulations.soft_nlp import warm_start
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 from smfe.ipopt import IpoptRun
 from smfe.solvers.mfe import MFESolution, solve_mfe
-from smfe.solvers.options import MFEOptions, _Options, _positive
+from smfe.solvers.options import MFEOptions, OptionsBase, require_positive
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import SolutionStatus, TerminationCondition
+from smfe.system.bounds import reward_bound
 
 FloatArray = NDArray[np.float64]
 COMPLEMENTARITY_TOL = 1e-8
 
 
 @dataclass(frozen=True)
-class MPECSolveOptions(_Options):
+class MPECSolveOptions(OptionsBase):
     """Options of ``mpec-scholtes`` (module docstring). ``warm_start`` starts from the
     iterative soft MFE at a small temperature (``warm_tau`` × the reward scale)."""
 
@@ -61,7 +60,7 @@ class MPECSolveOptions(_Options):
 
     def __post_init__(self) -> None:
         for name in ("warm_tau", "eps_start", "eps_final"):
-            _positive(name, getattr(self, name))
+            require_positive(name, getattr(self, name))
         if not 0.0 < self.eps_factor < 1.0:
             raise InstanceError("options.eps_factor", f"must lie in (0, 1), got {self.eps_factor}")
         if not 0 <= self.max_branches_log2 <= 30:
@@ -178,28 +177,31 @@ def solve_mpec_scholtes(
     options: MPECSolveOptions,
     theta: FloatArray | None,
     tolerances: Tolerances | None,
+    progress: object = None,
     kind: str = "exact",
 ) -> Result:
     """Methods ``mpec-scholtes`` (``kind="exact"``, F2) and ``boltzmann-nlp``
     (``kind="boltzmann"``, F1-Boltzmann): build, homotopy, polish, certify."""
-    from smfe.formulations.boltzmann_nlp import build_boltzmann_nlp, warm_start_boltzmann
+    from smfe.formulations.boltzmann_nlp import build_boltzmann_nlp
 
     target = exact_version(game) if kind == "exact" else game
     cg = compile_game(target)
     t0 = time.perf_counter()
     th = game.start() if theta is None else theta
     fixed = options.fix_theta or game.n_theta == 0
-    mopts = MPECOptions(
-        theta=th if fixed else None, objective="none" if fixed else "leader", eps=options.eps_start
-    )
-    built = build_exact_mpec(game, mopts) if kind == "exact" else build_boltzmann_nlp(game, mopts)
+    start: MFESolution | None = None
     if options.warm_start:
         if kind == "exact":
-            warm_start(built.model, cg, _soft_start(game, th, options.warm_tau))
+            start = _soft_start(game, th, options.warm_tau)
         else:
             start = solve_mfe(cg, th, MFEOptions(tol=1e-8))
-            warm_start(built.model, cg, start)
-            warm_start_boltzmann(built.model, cg, start)
+    mopts = MPECOptions(
+        theta=th if fixed else None,
+        objective="none" if fixed else "leader",
+        eps=options.eps_start,
+        start=start,
+    )
+    built = build_exact_mpec(game, mopts) if kind == "exact" else build_boltzmann_nlp(game, mopts)
     t_build = time.perf_counter() - t0
     runs, comps, epss = homotopy(built, options)
     polished = polish(built, options)
@@ -251,3 +253,14 @@ def solve_mpec_scholtes(
         message="; ".join(notes),
     )
     return replace(result, log="\n".join(r.log for r in runs))
+
+
+def solve_boltzmann_nlp(
+    game: Game,
+    options: MPECSolveOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: object = None,
+) -> Result:
+    """Method ``boltzmann-nlp``: :func:`solve_mpec_scholtes` on F1-Boltzmann."""
+    return solve_mpec_scholtes(game, options, theta, tolerances, progress, kind="boltzmann")

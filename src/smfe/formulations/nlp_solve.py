@@ -18,14 +18,14 @@ from numpy.typing import NDArray
 from pyomo.repn.plugins.nl_writer import NLWriter
 
 from smfe.certification.certificate import Tolerances
-from smfe.errors import FormulationError, InstanceError, SolveFailed
+from smfe.errors import InstanceError, SolveFailed
 from smfe.formulations.built import Built, solution_from_values
-from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
+from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp, soft_system
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 from smfe.ipopt import IpoptRun, prepare, solve_nl
 from smfe.solvers.mfe import MFESolution, solve_mfe
-from smfe.solvers.options import MFEOptions, _Options
+from smfe.solvers.options import MFEOptions, OptionsBase
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.sensitivity import implicit_gradient
 
@@ -41,17 +41,17 @@ AUTO_PYOMO_MAX = 2000
 
 
 @dataclass(frozen=True)
-class NLPOptions(_Options):
+class NLPOptions(OptionsBase):
     """Options of the NLP methods.
 
     ``fix_theta``: solve the MFE alone at θ (``theta=`` of :func:`smfe.solve`, else the
     start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ.
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
-    assembled as sparse CasADi expressions, :mod:`smfe.formulations.casadi_f1`; much faster
-    derivative setup on large games), ``"callbacks"`` (θ fixed, stationary games: Ipopt's
-    callback interface with hand-assembled sparse derivatives,
-    :mod:`smfe.formulations.f1_callbacks`; no symbolic set-up, needs ``cyipopt``) or
+    assembled as sparse CasADi expressions, :mod:`smfe.system.to_casadi`; much faster
+    derivative setup on large games), ``"callbacks"`` (Ipopt's callback interface with the
+    NumPy translation's sparse derivatives, :mod:`smfe.system.numeric`; no symbolic set-up,
+    needs ``cyipopt``) or
     ``"auto"`` (``pyomo`` up to :data:`AUTO_PYOMO_MAX` state-action-steps, else ``casadi``).
     """
 
@@ -65,6 +65,14 @@ class NLPOptions(_Options):
             raise InstanceError(
                 "options.backend", f"must be one of {BACKENDS}, got {self.backend!r}"
             )
+
+
+def large_backend() -> str:
+    """The backend of ``auto`` above :data:`AUTO_PYOMO_MAX`: ``callbacks`` (no symbolic
+    set-up) when ``cyipopt`` is installed, else ``casadi``."""
+    import importlib.util
+
+    return "callbacks" if importlib.util.find_spec("cyipopt") is not None else "casadi"
 
 
 def solve_built(
@@ -90,18 +98,25 @@ def solve_built(
 
 
 def solve_soft_nlp(
-    game: Game, options: NLPOptions, theta: FloatArray | None, tolerances: Tolerances | None
+    game: Game,
+    options: NLPOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: object = None,
 ) -> Result:
-    """Method ``soft-nlp``: F1 + Ipopt, certified independently."""
+    """Method ``soft-nlp``: F1 + Ipopt, certified independently.
+
+    Every backend solves the same :class:`~smfe.system.EquilibriumSystem`: ``pyomo`` writes
+    its Pyomo translation as ``.nl``, ``casadi`` and ``callbacks`` pass its CasADi and NumPy
+    translations to Ipopt directly.
+    """
+    from smfe.ipopt.system_runs import solve_callbacks, solve_casadi
+    from smfe.system import game_arrays
+
     cg = compile_game(game)
     t0 = time.perf_counter()
     th = game.start() if theta is None else theta
     fixed = options.fix_theta or game.n_theta == 0
-    if options.backend == "callbacks" and (game.finite or not fixed):
-        raise FormulationError(
-            "the callbacks backend solves the MFE alone of a stationary game "
-            "(fix_theta=True, stationary horizon)"
-        )
     start: MFESolution | None = None
     ipopt_options = {**IPOPT_DEFAULTS, **options.ipopt}
     if options.warm_start:
@@ -110,33 +125,24 @@ def solve_soft_nlp(
             ipopt_options = {**WARM_START_OPTIONS, **ipopt_options}
     backend = options.backend
     if backend == "auto":
-        backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else "casadi"
-    if backend == "callbacks":
-        from smfe.formulations.f1_callbacks import solve_f1_callbacks
-
-        t_build = time.perf_counter() - t0
-        brun = solve_f1_callbacks(cg, th, start, ipopt_options)
-        v, status, termination = brun.values, brun.status, brun.termination
-        iterations, log, ipopt_time = brun.iterations, "", brun.timings["ipopt"]
-    elif backend == "casadi":
-        from smfe.formulations.casadi_f1 import build_casadi_f1, solve_casadi_f1
-
-        model = build_casadi_f1(cg, th if fixed else None, start)
-        t_build = time.perf_counter() - t0
-        crun = solve_casadi_f1(model, ipopt_options)
-        v, status, termination = crun.values, crun.status, crun.termination
-        iterations, log, ipopt_time = crun.iterations, crun.log, crun.timings["ipopt"]
-    else:
-        built = build_soft_nlp(
-            game,
-            SoftNLPOptions(
-                theta=th if fixed else None, objective="none" if fixed else "leader", start=start
-            ),
-        )
+        backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else large_backend()
+    sopts = SoftNLPOptions(
+        theta=th if fixed else None, objective="none" if fixed else "leader", start=start
+    )
+    if backend == "pyomo":
+        built = build_soft_nlp(game, sopts)
         t_build = time.perf_counter() - t0
         run = solve_built(built, ipopt_options)
         v, status, termination = built.values(), run.status, run.termination
         iterations, log, ipopt_time = run.iterations, run.log, run.seconds
+    else:
+        system = soft_system(game, sopts)
+        t_build = time.perf_counter() - t0
+        solve = solve_casadi if backend == "casadi" else solve_callbacks
+        srun = solve(system, ipopt_options)
+        v, status, termination = game_arrays(system, srun.x), srun.status, srun.termination
+        iterations, log, ipopt_time = srun.iterations, srun.log, srun.timings["ipopt"]
+        t_build += srun.timings.get("build", 0.0) + srun.timings.get("setup", 0.0)
     if not np.isfinite(v["nu"]).all():
         raise SolveFailed(f"Ipopt ({backend} backend) returned no values: {status}")
     sol = solution_from_values(v, float("nan"), iterations, termination)

@@ -11,6 +11,7 @@ Aggregates and leader measurements include the population shares, so that
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import cached_property
 
 import numpy as np
@@ -40,7 +41,8 @@ def _stack_rows(
 class CompiledGame:
     """Flat arrays of a :class:`~smfe.game.model.Game` (see the module docstring).
 
-    Built once per game (:func:`compile_game` caches it); treat every attribute as read-only.
+    Built once per game (:func:`compile_game` keeps recent ones); treat every attribute as
+    read-only.
     """
 
     def __init__(self, game: Game) -> None:
@@ -320,10 +322,21 @@ class CompiledGame:
         return np.concatenate([np.asarray(a, dtype=np.float64) for a in arrays], axis=-1)
 
 
+_CACHE: OrderedDict[int, CompiledGame] = OrderedDict()
+CACHE_SIZE = 8
+"""Compiled games of the most recently used games, by identity (the games stay untouched)."""
+
+
 def compile_game(game: Game) -> CompiledGame:
-    """Flatten ``game`` (cached on the game object, which is immutable)."""
-    cached = game.__dict__.get("_compiled")
-    if cached is None:
-        cached = CompiledGame(game)
-        object.__setattr__(game, "_compiled", cached)
+    """Flatten ``game``; the last :data:`CACHE_SIZE` compilations are kept in a module-level
+    cache keyed by the game's identity (the game object itself is never written to)."""
+    key = id(game)
+    cached = _CACHE.get(key)
+    if cached is not None and cached.game is game:
+        _CACHE.move_to_end(key)
+        return cached
+    cached = CompiledGame(game)
+    _CACHE[key] = cached
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
     return cached

@@ -11,7 +11,7 @@ is an :class:`smfe.InstanceError` naming the field path (docs/errors.md).
 
 The market instance file is validated by the market dataclasses themselves
 (:mod:`smfe.market.instance_file`) and method options by their option dataclasses
-(:class:`smfe.solvers.options._Options`), with the same strict rules.
+(:class:`smfe.solvers.options.OptionsBase`), with the same strict rules.
 """
 
 from smfe.inputs.budget import Budget

@@ -5,14 +5,14 @@ r"""The tariff problem as one NLP: F1 (soft Bellman, softmax, mean field) + mark
            \text{revenue}(\theta,y,N) - R(N)\ \{=,\ \ge\}\ 0,
 
 with Φ the weighted objective of :mod:`smfe.market.metrics`. The F1 part is the library's
-soft-NLP builder (:mod:`smfe.formulations.soft_nlp`), so the followers' equilibrium is the
-same set of equations every other game uses; the market adds the objective and the revenue
-constraint on top. θ may be fixed (``fix``) to evaluate a given tariff.
+equilibrium system (:mod:`smfe.system`), so the followers' equilibrium is the same set of
+equations every other game uses; the market adds the objective and the revenue row as
+symbolic terms (:func:`tariff_terms`), written once with +, −, ×, exp and log. θ may be fixed
+(``fix``) to evaluate a given tariff.
 
-This Pyomo model is the readable, exportable statement of the tariff problem (write it with
-Pyomo's writers, e.g. ``.nl``/``.gms``); method ``nlp`` of :func:`smfe.market.solve_tariff`
-solves the same equations assembled in CasADi (:mod:`smfe.formulations.casadi_f1` plus the
-market terms), which sets up much faster. The tests evaluate both on the same point.
+:func:`build_tariff_nlp` is the readable, exportable Pyomo statement of the tariff problem;
+method ``nlp`` of :func:`smfe.market.solve_tariff` solves the CasADi translation of the same
+system (:func:`tariff_system`), which sets up much faster.
 """
 
 from __future__ import annotations
@@ -20,23 +20,55 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
 from numpy.typing import NDArray
 
 from smfe.formulations.built import Built
-from smfe.formulations.soft_nlp import (
-    add_mean_field,
-    add_soft_response,
-    add_value_variables,
-    base_model,
-    warm_start,
-)
 from smfe.game.compiled import compile_game
 from smfe.market.game import MarketGame
 from smfe.market.metrics import Weights, objective, outcomes
 from smfe.solvers.mfe import MFESolution
+from smfe.system import EquilibriumSystem, SymbolicTerms, SystemOptions, assemble, warm_start
 
 FloatArray = NDArray[np.float64]
+REVENUE_BOUNDS = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
+
+
+def tariff_terms(mg: MarketGame, weights: Weights) -> SymbolicTerms:
+    """Φ as the objective and the revenue-adequacy row, on any symbolic backend."""
+    d, ny = mg.game.n_theta, mg.n_y
+
+    def out(blocks: dict[str, Any], ops: Any) -> dict[str, Any]:
+        def items(v: Any, n: int) -> list[Any]:
+            return [v[k] for k in range(n)]
+
+        return outcomes(
+            mg,
+            items(blocks["theta"], d),
+            items(blocks["y"], ny),
+            items(blocks["z"], 24),
+            exp=ops.exp,
+            log=ops.log,
+        )
+
+    rows: tuple[Any, ...] = ()
+    if weights.revenue in REVENUE_BOUNDS:
+        lo, up = REVENUE_BOUNDS[weights.revenue]
+        rows = (("revenue", lambda b, ops: out(b, ops)["revenue_gap"], lo, up),)
+    return SymbolicTerms(objective=lambda b, ops: objective(out(b, ops), weights), rows=rows)
+
+
+def tariff_system(
+    mg: MarketGame,
+    weights: Weights,
+    start: MFESolution | None = None,
+    fix: FloatArray | None = None,
+) -> EquilibriumSystem:
+    """The followers' F1 system with the tariff objective and revenue row."""
+    cg = compile_game(mg.game)
+    system = assemble(cg, SystemOptions("soft", fix, "leader"))
+    if start is not None:
+        warm_start(system, cg, start)
+    return system.with_symbolic(tariff_terms(mg, weights))
 
 
 def build_tariff_nlp(
@@ -45,22 +77,9 @@ def build_tariff_nlp(
     start: MFESolution | None = None,
     fix: FloatArray | None = None,
 ) -> Built:
-    """Build the tariff NLP (module docstring); never calls a solver."""
-    cg = compile_game(mg.game)
-    m = base_model(cg, fix, f"tariff-nlp[{mg.market.name}]")
-    add_value_variables(m, cg)
-    add_soft_response(m, cg)
-    add_mean_field(m, cg)
-    theta = [m.theta[j] for j in m.J]
-    y = [m.y[0, i] for i in m.Y]
-    N = [m.z[0, h] for h in m.M]
-    out = outcomes(mg, theta, y, N, exp=pyo.exp, log=pyo.log)
-    gap: Any = out["revenue_gap"]
-    if weights.revenue == "equal":
-        m.revenue = pyo.Constraint(expr=gap == 0.0)
-    elif weights.revenue == "at-least":
-        m.revenue = pyo.Constraint(expr=gap >= 0.0)
-    m.objective = pyo.Objective(expr=objective(out, weights), sense=pyo.maximize)
-    if start is not None:
-        warm_start(m, cg, start)
-    return Built(model=m, cg=cg, formulation="tariff-nlp", notes=[])
+    """Build the tariff NLP (module docstring) as a Pyomo model; never calls a solver."""
+    from smfe.system.to_pyomo import to_pyomo
+
+    system = tariff_system(mg, weights, start, fix)
+    m = to_pyomo(system, f"tariff-nlp[{mg.market.name}]")
+    return Built(model=m, cg=compile_game(mg.game), formulation="tariff-nlp", notes=[])

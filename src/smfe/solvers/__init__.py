@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from smfe.lazy import lazy_exports
 
 _EXPORTS = {
-    **dict.fromkeys(("default_method", "methods", "solve"), "smfe.solvers.api"),
     **dict.fromkeys(
         ("Averaging", "LeaderOptions", "MFEOptions", "SampleOptions"), "smfe.solvers.options"
     ),
@@ -22,7 +21,6 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from smfe.solvers.api import default_method, methods, solve
     from smfe.solvers.options import Averaging, LeaderOptions, MFEOptions, SampleOptions
     from smfe.solvers.result import Result
     from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationCondition
@@ -41,7 +39,4 @@ __all__ = [
     "SolutionStatus",
     "Status",
     "TerminationCondition",
-    "default_method",
-    "methods",
-    "solve",
 ]

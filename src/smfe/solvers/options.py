@@ -21,7 +21,7 @@ class Averaging(StrEnum):
     FICTITIOUS = "fictitious"  # fictitious play: step 1/(n+1)
 
 
-class _Options:
+class OptionsBase:
     """Shared constructor from a dict (e.g. JSON), validated by the dataclass's annotations
     in strict mode — strings are not numbers, booleans are not numbers, ``1.5`` is not an
     integer, unknown keys are refused with a "did you mean" — then by its own range checks."""
@@ -41,13 +41,13 @@ class _Options:
             raise translate(exc, field, cls) from None
 
 
-def _positive(name: str, value: float) -> None:
+def require_positive(name: str, value: float) -> None:
     if not value > 0:
         raise InstanceError(f"options.{name}", f"must be > 0, got {value}")
 
 
 @dataclass(frozen=True)
-class MFEOptions(_Options):
+class MFEOptions(OptionsBase):
     """Options of the mean-field fixed point for a fixed leader decision.
 
     ``tol`` bounds the consistency residual ‖ν − flow(response(ν))‖₁ (summed over types and
@@ -69,16 +69,16 @@ class MFEOptions(_Options):
     continuation_after: int = 300
 
     def __post_init__(self) -> None:
-        _positive("tol", self.tol)
-        _positive("max_iter", self.max_iter)
-        _positive("time_limit", self.time_limit)
+        require_positive("tol", self.tol)
+        require_positive("max_iter", self.max_iter)
+        require_positive("time_limit", self.time_limit)
         if not 0.0 < self.damping <= 1.0:
             raise InstanceError("options.damping", f"must lie in (0, 1], got {self.damping}")
         object.__setattr__(self, "averaging", Averaging(self.averaging))
 
 
 @dataclass(frozen=True)
-class LeaderOptions(_Options):
+class LeaderOptions(OptionsBase):
     """Options of the leader's outer loop (all leader methods).
 
     ``tol`` bounds the projected-gradient norm ‖θ − Proj_Θ(θ + ∇J)‖∞ at which the leader
@@ -95,16 +95,16 @@ class LeaderOptions(_Options):
     progress: bool = False
 
     def __post_init__(self) -> None:
-        _positive("tol", self.tol)
-        _positive("max_iter", self.max_iter)
-        _positive("step", self.step)
-        _positive("fd_step", self.fd_step)
+        require_positive("tol", self.tol)
+        require_positive("max_iter", self.max_iter)
+        require_positive("step", self.step)
+        require_positive("fd_step", self.fd_step)
         if isinstance(self.mfe, dict):
             object.__setattr__(self, "mfe", MFEOptions.from_dict(self.mfe))
 
 
 @dataclass(frozen=True)
-class SampleOptions(_Options):
+class SampleOptions(OptionsBase):
     """Options of the sample-based follower learner (soft Q-learning from simulated moves)."""
 
     samples_per_pair: int = 2000
@@ -114,5 +114,5 @@ class SampleOptions(_Options):
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise InstanceError("options.seed", f"must be >= 0, got {self.seed}")
-        _positive("samples_per_pair", self.samples_per_pair)
-        _positive("mfe_iterations", self.mfe_iterations)
+        require_positive("samples_per_pair", self.samples_per_pair)
+        require_positive("mfe_iterations", self.mfe_iterations)

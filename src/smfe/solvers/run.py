@@ -1,0 +1,155 @@
+"""The iterative methods behind :func:`smfe.solve` (registered in :mod:`smfe.registry`).
+
+* ``mfe`` — the follower MFE at a fixed θ (``theta=`` or the decision set's start);
+* ``sample-mfe`` — the same, learned from simulated transitions only;
+* ``pgd`` / ``fd-pgd`` / ``leader-pi`` — leader loops around the MFE (:mod:`.leader`).
+
+Each function has the registry's common signature and returns a certified ``Result``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from smfe.certification.certificate import Tolerances
+from smfe.game.compiled import CompiledGame, compile_game
+from smfe.game.model import Game
+from smfe.solvers.leader import run_leader
+from smfe.solvers.mfe import MFESolution, solve_mfe
+from smfe.solvers.options import LeaderOptions, MFEOptions, SampleOptions
+from smfe.solvers.result import Result, build_result
+from smfe.solvers.sample_based import solve_mfe_sampled
+from smfe.solvers.status import TerminationCondition
+
+FloatArray = NDArray[np.float64]
+Progress = Callable[[int, float, float], None] | None
+
+
+def solve_mfe_method(
+    game: Game,
+    options: MFEOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress = None,
+) -> Result:
+    """Method ``mfe``."""
+    cg = compile_game(game)
+    th = game.start() if theta is None else theta
+    t0 = time.perf_counter()
+    sol = solve_mfe(cg, th, options)
+    msg = f"{sol.newton_steps} Newton steps" if sol.newton_steps else ""
+    if sol.newton_failures:
+        msg += f"; {sol.newton_failures} Newton systems were singular (fixed point used)"
+    return _certified(cg, "mfe", sol, sol.termination, t0, tolerances, msg)
+
+
+def solve_sample_method(
+    game: Game,
+    options: SampleOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress = None,
+) -> Result:
+    """Method ``sample-mfe``."""
+    cg = compile_game(game)
+    th = game.start() if theta is None else theta
+    t0 = time.perf_counter()
+    sol = solve_mfe_sampled(cg, th, options)
+    term = TerminationCondition.CONVERGED if sol.residual <= 1e-8 else sol.termination
+    msg = f"learned from {options.samples_per_pair} simulated transitions per state-action pair"
+    return _certified(cg, "sample-mfe", sol, term, t0, tolerances, msg)
+
+
+def solve_pgd(
+    game: Game,
+    options: LeaderOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress = None,
+) -> Result:
+    """Method ``pgd``."""
+    return _leader(game, "pgd", options, theta, tolerances, progress)
+
+
+def solve_fd_pgd(
+    game: Game,
+    options: LeaderOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress = None,
+) -> Result:
+    """Method ``fd-pgd``."""
+    return _leader(game, "fd-pgd", options, theta, tolerances, progress)
+
+
+def solve_leader_pi(
+    game: Game,
+    options: LeaderOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress = None,
+) -> Result:
+    """Method ``leader-pi``."""
+    return _leader(game, "leader-pi", options, theta, tolerances, progress)
+
+
+def _leader(
+    game: Game,
+    method: str,
+    options: LeaderOptions,
+    theta: FloatArray | None,
+    tolerances: Tolerances | None,
+    progress: Progress,
+) -> Result:
+    """The leader loops of :mod:`.leader`, certified."""
+    cg = compile_game(game)
+    t0 = time.perf_counter()
+    run = run_leader(cg, method, options, theta, progress)
+    solve_time = time.perf_counter() - t0
+    result = build_result(
+        cg,
+        method,
+        run.mfe,
+        termination=run.termination,
+        iterations=run.iterations,
+        leader_gradient=run.gradient,
+        leader_optimised=True,
+        timings={"solve": solve_time},
+        history=run.history,
+        tolerances=tolerances,
+        message=f"{run.mfe_solves} MFE solves",
+    )
+    result.timings["certify"] = time.perf_counter() - t0 - solve_time
+    return result
+
+
+def _certified(
+    cg: CompiledGame,
+    method: str,
+    sol: MFESolution,
+    term: TerminationCondition,
+    t0: float,
+    tolerances: Tolerances | None,
+    msg: str,
+) -> Result:
+    """Certify an MFE found at a fixed θ (the leader was not optimised)."""
+    solve_time = time.perf_counter() - t0
+    result = build_result(
+        cg,
+        method,
+        sol,
+        termination=term,
+        iterations=sol.iterations,
+        leader_gradient=None,
+        leader_optimised=False,
+        timings={"solve": solve_time},
+        history={"mfe_residual": sol.history},
+        tolerances=tolerances,
+        message=msg,
+    )
+    result.timings["certify"] = time.perf_counter() - t0 - solve_time
+    return result
