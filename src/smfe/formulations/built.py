@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from smfe.game.compiled import CompiledGame
 from smfe.solvers.mfe import MFESolution
-from smfe.solvers.status import SolutionStatus, TerminationCondition
+from smfe.solvers.status import TerminationCondition
 
 FloatArray = NDArray[np.float64]
 
@@ -56,20 +56,6 @@ class Built:
             "nu": self._read(m.nu, (T, cg.n_sa)),
             "mu": self._read(m.mu, (T, cg.n_s)),
         }
-
-
-@dataclass(frozen=True, eq=False)
-class F1Run:
-    """What an F1 backend's Ipopt run returns: the flat game arrays of :meth:`Built.values`,
-    Ipopt's status (name and smfe statuses), iterations, stage timings and the log."""
-
-    values: dict[str, FloatArray]
-    status: str
-    termination: TerminationCondition
-    solution: SolutionStatus
-    iterations: int
-    timings: dict[str, float]
-    log: str = ""
 
 
 def solution_from_values(

@@ -64,37 +64,25 @@ def solve_sample_method(
     return _certified(cg, "sample-mfe", sol, term, t0, tolerances, msg)
 
 
-def solve_pgd(
-    game: Game,
-    options: LeaderOptions,
-    theta: FloatArray | None,
-    tolerances: Tolerances | None,
-    progress: Progress = None,
-) -> Result:
-    """Method ``pgd``."""
-    return _leader(game, "pgd", options, theta, tolerances, progress)
+def _leader_method(method: str) -> Callable[..., Result]:
+    """The registry's solve function of the leader method ``method``."""
+
+    def solve(
+        game: Game,
+        options: LeaderOptions,
+        theta: FloatArray | None,
+        tolerances: Tolerances | None,
+        progress: Progress = None,
+    ) -> Result:
+        return _leader(game, method, options, theta, tolerances, progress)
+
+    solve.__doc__ = f"Method ``{method}`` (:func:`smfe.solvers.leader.run_leader`)."
+    return solve
 
 
-def solve_fd_pgd(
-    game: Game,
-    options: LeaderOptions,
-    theta: FloatArray | None,
-    tolerances: Tolerances | None,
-    progress: Progress = None,
-) -> Result:
-    """Method ``fd-pgd``."""
-    return _leader(game, "fd-pgd", options, theta, tolerances, progress)
-
-
-def solve_leader_pi(
-    game: Game,
-    options: LeaderOptions,
-    theta: FloatArray | None,
-    tolerances: Tolerances | None,
-    progress: Progress = None,
-) -> Result:
-    """Method ``leader-pi``."""
-    return _leader(game, "leader-pi", options, theta, tolerances, progress)
+solve_pgd = _leader_method("pgd")
+solve_fd_pgd = _leader_method("fd-pgd")
+solve_leader_pi = _leader_method("leader-pi")
 
 
 def _leader(
