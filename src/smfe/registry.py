@@ -57,7 +57,9 @@ class Method:
             return f"{self.name} does not take the {response} response (takes {self.responses})"
         horizon = "finite" if game.finite else "stationary"
         if horizon not in self.horizons:
-            return f"{self.name} takes {' and '.join(self.horizons)} games, not {horizon} ones"
+            label = {"finite": "finite-horizon", "stationary": "stationary"}
+            takes = " and ".join(label[h] for h in self.horizons)
+            return f"{self.name} takes {takes} games only, not {label[horizon]} ones"
         if self.leader == "simplex" and game.n_theta and game.decision.simplex_blocks() is None:
             return f"{self.name} needs Θ to be a product of simplices"
         if not self.installed():
