@@ -100,3 +100,21 @@ def test_no_import_cycle() -> None:
 
 def test_the_cycle_finder_finds_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+FLOOR = ("smfe.solvers", "smfe.game", "smfe.system", "smfe.certification")
+ABOVE = ("smfe.formulations", "smfe.dispatch", "smfe.registry", "smfe.market", "smfe.cli")
+
+
+def test_lower_layers_never_import_upper_ones() -> None:
+    """The iterative solvers, the game, the equilibrium system and the certificate never
+    import the formulations, the method registry or anything above them."""
+    graph = import_graph()
+    bad = [
+        (mod, dep)
+        for mod, deps in graph.items()
+        if mod.startswith(FLOOR)
+        for dep in deps
+        if dep.startswith(ABOVE)
+    ]
+    assert bad == []

@@ -33,8 +33,7 @@ def build_boltzmann_nlp(game: Game, options: MPECOptions | None = None) -> Built
         raise FormulationError("boltzmann-nlp needs a game with the Boltzmann response and τ > 0")
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
-    objective = "none" if (theta is not None and opts.objective == "none") else opts.objective
-    system = assemble(cg, SystemOptions("boltzmann", theta, objective, float(opts.eps)))
+    system = assemble(cg, SystemOptions("boltzmann", theta, opts.objective, float(opts.eps)))
     if opts.start is not None:
         warm_start(system, cg, opts.start)
     m = to_pyomo(system, f"boltzmann-nlp[{game.name}]")

@@ -22,7 +22,6 @@ import numpy as np
 import pyomo.environ as pyo
 from numpy.typing import NDArray
 
-from smfe.errors import InstanceError
 from smfe.formulations.built import Built
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
@@ -58,18 +57,13 @@ def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
     from smfe.system.to_pyomo import to_pyomo
 
     opts = options or MPECOptions()
-    if opts.objective not in ("leader", "none"):
-        raise InstanceError(
-            "options.objective", f"must be 'leader' or 'none', got {opts.objective!r}"
-        )
     notes = []
     if game.tau > 0.0:
         notes.append(f"built for the exact response (τ = 0) of a game with τ = {game.tau}")
     exact = exact_version(game)
     cg = compile_game(exact)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
-    objective = "none" if (theta is not None and opts.objective == "none") else opts.objective
-    system = assemble(cg, SystemOptions("exact", theta, objective, float(opts.eps)))
+    system = assemble(cg, SystemOptions("exact", theta, opts.objective, float(opts.eps)))
     if opts.start is not None:
         warm_start(system, cg, opts.start)
     m = to_pyomo(system, f"exact-mpec[{game.name}]")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.errors import FormulationError, InstanceError
+from smfe.errors import FormulationError
 from smfe.formulations.built import Built
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
@@ -44,12 +44,6 @@ def soft_system(game: Game, options: SoftNLPOptions | None = None) -> Equilibriu
         raise FormulationError(
             "soft-nlp needs the soft response with τ > 0 (use mpec-scholtes for τ = 0)"
         )
-    if opts.objective not in ("leader", "none"):
-        raise InstanceError(
-            "options.objective", f"must be 'leader' or 'none', got {opts.objective!r}"
-        )
-    if opts.objective == "none" and opts.theta is None and game.n_theta:
-        raise InstanceError("options.objective", "'none' needs a fixed θ (options.theta)")
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     system = assemble(cg, SystemOptions("soft", theta, opts.objective))

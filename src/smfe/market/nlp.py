@@ -37,11 +37,16 @@ def tariff_terms(mg: MarketGame, weights: Weights) -> SymbolicTerms:
     """Φ as the objective and the revenue-adequacy row, on any symbolic backend."""
     d, ny = mg.game.n_theta, mg.n_y
 
+    last: list[Any] = []  # (blocks, outcomes) of the last translation: built once, used twice
+
     def out(blocks: dict[str, Any], ops: Any) -> dict[str, Any]:
+        if last and last[0] is blocks:
+            return last[1]
+
         def items(v: Any, n: int) -> list[Any]:
             return [v[k] for k in range(n)]
 
-        return outcomes(
+        result = outcomes(
             mg,
             items(blocks["theta"], d),
             items(blocks["y"], ny),
@@ -49,6 +54,8 @@ def tariff_terms(mg: MarketGame, weights: Weights) -> SymbolicTerms:
             exp=ops.exp,
             log=ops.log,
         )
+        last[:] = [blocks, result]
+        return result
 
     rows: tuple[Any, ...] = ()
     if weights.revenue in REVENUE_BOUNDS:

@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from smfe.errors import InstanceError
 from smfe.game.compiled import CompiledGame
 from smfe.solvers.mfe import MFESolution
 from smfe.solvers.response import greedy, soft_max
@@ -165,7 +166,7 @@ class _Assembler:
             if A is None or b is None:
                 continue
             r0 = self.rows.block(name, _keys(A.shape[0]), b if lower else -np.inf, b)
-            self.rows.matrix(r0, sp.csr_array(A), th)
+            self.rows.matrix(r0 + np.arange(A.shape[0]), sp.csr_array(A), th)
 
     def bellman(self) -> None:
         cg, g = self.cg, self.cg.game
@@ -323,7 +324,15 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
     """The equilibrium system of ``cg.game`` for ``options.response`` (module docstring)."""
     opts = options or SystemOptions()
     if opts.response not in RESPONSES:
-        raise ValueError(f"response must be one of {RESPONSES}, got {opts.response!r}")
+        raise InstanceError(
+            "options.response", f"must be one of {RESPONSES}, got {opts.response!r}"
+        )
+    if opts.objective not in ("leader", "none"):
+        raise InstanceError(
+            "options.objective", f"must be 'leader' or 'none', got {opts.objective!r}"
+        )
+    if opts.objective == "none" and opts.theta is None and cg.game.n_theta:
+        raise InstanceError("options.objective", "'none' needs a fixed θ (options.theta)")
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     a = _Assembler(cg, theta, policy=opts.response != "linear")
     T, eps = cg.T, opts.eps

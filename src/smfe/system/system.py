@@ -21,7 +21,7 @@ refuses a system that has them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -121,8 +121,6 @@ class EquilibriumSystem:
 
     def with_symbolic(self, terms: SymbolicTerms) -> EquilibriumSystem:
         """The same system with symbolic terms (a new objective and/or extra rows)."""
-        from dataclasses import replace
-
         sense = "max" if terms.objective is not None else self.sense
         return replace(self, symbolic=terms, sense=sense)
 
@@ -161,14 +159,10 @@ class RowsBuilder:
             (rows, np.asarray(cols, dtype=np.int64).ravel(), np.broadcast_to(vals, rows.shape))
         )
 
-    def matrix(self, row0: IntArray | int, M: Any, cols: IntArray, coef: float = 1.0) -> None:
-        """Add ``coef · M @ x[cols]`` to rows ``row0 + (0 .. M.shape[0]-1)``."""
+    def matrix(self, rows: IntArray, M: Any, cols: IntArray, coef: float = 1.0) -> None:
+        """Add ``coef · M @ x[cols]`` to ``rows`` (one row index per row of M)."""
         c = sp.coo_array(M)
-        self.linear(
-            np.asarray(row0)[()] + c.row if np.ndim(row0) == 0 else np.asarray(row0)[c.row],
-            np.asarray(cols)[c.col],
-            coef * c.data,
-        )
+        self.linear(np.asarray(rows)[c.row], np.asarray(cols)[c.col], coef * c.data)
 
     def nonlinear(
         self, rows: IntArray, atoms: tuple[str, IntArray], vals: FloatArray | float
