@@ -106,7 +106,10 @@ def test_translations_agree_at_random_points(
     name: str, game: Any, response: str, fixed: bool
 ) -> None:
     cg = compile_game(game)
-    system = assemble(cg, SystemOptions(response, game.start() if fixed else None))
+    # θ fixed: the MFE alone (objective "none", so no y block and no measure rows)
+    theta, objective = (game.start(), "none") if fixed else (None, "leader")
+    system = assemble(cg, SystemOptions(response, theta, objective))
+    assert ("y" in system.layout) == (not fixed)
     num = NumericSystem(system)
     for seed in (0, 1):
         x = _point(system, num, seed)

@@ -21,7 +21,8 @@ with P(θ) = P⁰ + Σ_j θ_j P_j. The exact response replaces softmax by
 ``dominance`` V_t(x) − Q_t(x,a) ≥ 0 and the Scholtes relaxation ``scholtes``
 π·(V − Q) ≤ ε; the Boltzmann response keeps the hard max on (V, Q) with a selection λ and
 puts π = exp((Q − W)/τ) on a soft normaliser W. The objective is the leader's
-J = c₀ + cᵀθ + ½θᵀCθ + Σ_t (dᵀy_t + ½y_tᵀDy_t + θᵀBy_t).
+J = c₀ + cᵀθ + ½θᵀCθ + Σ_t (dᵀy_t + ½y_tᵀDy_t + θᵀBy_t); y and the ``measure`` rows exist
+only with that objective (the MFE alone leaves them out).
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def _keys(*sizes: int) -> list[tuple[int, ...]]:
 class _Assembler:
     """Builds the rows of one system; one method per row block (module docstring)."""
 
-    def __init__(self, cg: CompiledGame, theta: FloatArray | None, policy: bool = True) -> None:
+    def __init__(
+        self, cg: CompiledGame, theta: FloatArray | None, policy: bool, measures: bool
+    ) -> None:
         self.cg = cg
         self.lay = Layout()
         self.rows = RowsBuilder()
@@ -109,7 +112,7 @@ class _Assembler:
         self.lay.add(
             "z", (T, g.n_prices), np.tile(zr[:, 0], T), np.tile(zr[:, 1], T), axes=("T", "M")
         )
-        if policy:
+        if measures:
             self.lay.add("y", (T, g.n_leader_aggregates), axes=("T", "Y"))
 
     # -- shared atoms --------------------------------------------------------------------
@@ -334,7 +337,10 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
     if opts.objective == "none" and opts.theta is None and cg.game.n_theta:
         raise InstanceError("options.objective", "'none' needs a fixed θ (options.theta)")
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
-    a = _Assembler(cg, theta, policy=opts.response != "linear")
+    # the leader measurements y exist for the leader objective: the MFE alone (objective
+    # "none") and the MILP (its own linearised objective) leave y and its dense rows out
+    measures = opts.response != "linear" and opts.objective != "none"
+    a = _Assembler(cg, theta, policy=opts.response != "linear", measures=measures)
     T, eps = cg.T, opts.eps
     if opts.response == "boltzmann":
         a.lay.add("W", (T, cg.n_s), axes=("T", "S"))
@@ -353,7 +359,7 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
             ],
         }
         steps = [a.decision, a.bellman, *response[opts.response]]
-        steps += [a.normalise, a.policy, a.flow, a.aggregates]
+        steps += [a.normalise, a.policy, a.flow, lambda: a.aggregates(measures=measures)]
     for step in steps:
         step()
     atoms = a.atoms.freeze()
@@ -388,7 +394,8 @@ def warm_start(system: EquilibriumSystem, cg: CompiledGame, sol: MFESolution) ->
     for name, arr in (("Q", sol.q), ("pi", sol.policy), ("nu", sol.nu), ("mu", sol.mu)):
         lay.set_start(name, arr)
     lay.set_start("z", cg.aggregates(sol.nu))
-    lay.set_start("y", cg.leader_aggregates(sol.theta, sol.nu))
+    if "y" in lay:
+        lay.set_start("y", cg.leader_aggregates(sol.theta, sol.nu))
     if not lay.block("theta").fixed:
         lay.set_start("theta", sol.theta)
     if "W" in lay:

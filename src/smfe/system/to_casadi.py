@@ -59,6 +59,21 @@ class CasadiNLP:
         return out
 
 
+def _times(M: Any, v: Any) -> Any:
+    """M v; a diagonal M (the identity on Q in ``bellman``, −I on the softmax atoms, ...) as
+    v itself or an elementwise product, which CasADi differentiates faster than a sparse
+    product (set-up at 10⁴ pairs 8.2 → 6.7 s, measured)."""
+    import casadi as ca
+
+    M = sp.csr_array(M)
+    M.sort_indices()
+    n = M.shape[0]
+    diagonal = M.shape[1] == n and np.array_equal(M.indptr, np.arange(n + 1))
+    if diagonal and np.array_equal(M.indices, np.arange(n)):
+        return v if np.all(M.data == 1.0) else ca.DM(M.data) * v
+    return ca.mtimes(sparse_dm(M), v)
+
+
 def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
     """Translate ``system`` (module docstring); symbolic terms are evaluated on MX slices."""
     try:
@@ -69,24 +84,21 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
     fixed = lay.fixed_mask
     free = np.flatnonzero(~fixed)
     xs = ca.MX.sym("x", int(free.size))
-    parts: list[Any] = []
+    xb: dict[str, Any] = {}  # fixed blocks are constants, free blocks slices of xs
     o = 0
-    for b in lay.blocks:  # fixed blocks are constants, free blocks slices of xs
-        if b.size == 0:
-            continue
+    for b in lay.blocks:
         if b.fixed:
-            parts.append(ca.DM(b.start))
+            xb[b.name] = ca.DM(b.start)
         else:
-            parts.append(xs[o : o + b.size])
+            xb[b.name] = xs[o : o + b.size]
             o += b.size
-    x = ca.vertcat(*parts) if parts else ca.MX(0, 1)
+    x = ca.vertcat(*[xb[b.name] for b in lay.blocks if b.size]) if lay.size else ca.MX(0, 1)
     ops = Ops(ca.exp, ca.log)
 
     def concat(parts: list[Any]) -> Any:
         parts = [p for p in parts if p.shape[0] > 0]
         return ca.vertcat(*parts) if parts else ca.MX(0, 1)
 
-    xb = {b.name: x[lay.slice(b.name)] for b in lay.blocks if b.size}
     starts = np.array([lay.offset(b.name) for b in lay.blocks])
 
     def get(idx: Any) -> Any:
@@ -95,8 +107,11 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
             return ca.MX(0, 1)
         k = int(np.searchsorted(starts, idx.min(), side="right") - 1)
         b = lay.blocks[k]
-        if idx.max() < starts[k] + b.size and b.name in xb:
-            return xb[b.name][(idx - starts[k]).tolist()]
+        if idx.max() < starts[k] + b.size:
+            local = idx - starts[k]
+            if local.size == b.size and np.array_equal(local, np.arange(b.size)):
+                return xb[b.name]  # the whole block, in order: no gather node
+            return xb[b.name][local.tolist()]
         return x[idx.tolist()]
 
     kinds: list[tuple[slice, Any]] = []  # φ by atom kind, with its columns of B
@@ -117,19 +132,19 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
         if not rb.keys:
             continue
         Ar = system.A[rb.rows]
-        e: Any = ca.MX.zeros(len(rb.keys), 1)
-        for b in lay.blocks:
-            sub = Ar[:, lay.slice(b.name)]
-            if sub.nnz:
-                e = e + ca.mtimes(sparse_dm(sub), xb[b.name])
+        terms = [
+            _times(Ar[:, lay.slice(b.name)], xb[b.name])
+            for b in lay.blocks
+            if Ar[:, lay.slice(b.name)].nnz
+        ]
         Br = system.B[rb.rows]
-        for cols, v in kinds:
-            sub = Br[:, cols]
-            if sub.nnz:
-                e = e + ca.mtimes(sparse_dm(sub), v)
+        terms += [_times(Br[:, cols], v) for cols, v in kinds if Br[:, cols].nnz]
+        e = terms[0] if terms else ca.MX(len(rb.keys), 1)
+        for t in terms[1:]:
+            e = e + t
         pieces.append(e)
     g = ca.vertcat(*pieces) if pieces else ca.MX(0, 1)
-    blocks = {b.name: x[lay.slice(b.name)] for b in lay.blocks}
+    blocks = xb
     sym = system.symbolic
     rows = [g]
     lbg, ubg = [system.lower], [system.row_upper()]
