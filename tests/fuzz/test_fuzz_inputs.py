@@ -24,9 +24,10 @@ from smfe.formulations.milp_solve import MILPOptions
 from smfe.formulations.mpec_solve import MPECSolveOptions
 from smfe.formulations.nlp_solve import NLPOptions
 from smfe.game.serialize import game_from_dict, game_from_json, game_to_dict
-from smfe.market.data import Flexibility, MeritOrder, Weather, reference_instance
+from smfe.market.data import Flexibility, Weather, reference_instance
 from smfe.market.game import market_game
 from smfe.market.instance_file import dump_instance, instance_from_dict
+from smfe.market.supply import MeritOrder
 from smfe.solvers.options import LeaderOptions, MFEOptions, SampleOptions
 
 from .strategies import mutated

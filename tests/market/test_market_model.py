@@ -161,7 +161,7 @@ def test_merit_order_price_is_the_marginal_cost_of_economic_dispatch() -> None:
     """Away from its kinks the smoothed stack price equals the dispatch price, found here
     independently by bisection on the thermal supply S(λ) = L."""
     from smfe.market import Supply
-    from smfe.market.data import MeritOrder
+    from smfe.market.supply import MeritOrder
 
     mo = MeritOrder()
     mk = reference_instance(soc_levels=4, supply=Supply(merit_order=mo))

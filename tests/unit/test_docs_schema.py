@@ -18,7 +18,7 @@ from smfe.inputs.game_doc import (
     StationaryDoc,
     TypeDoc,
 )
-from smfe.market import data
+from smfe.market import data, supply
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -65,9 +65,9 @@ def _fields(cls: type) -> set[str]:
         ("The instance file (`smfe market --instance FILE`)", data.MarketInstance),
         ("`groups[g]`:", data.IncomeGroup),
         ("`battery`:", data.Battery),
-        ("`supply`:", data.Supply),
-        ("`supply.merit_order`:", data.MeritOrder),
-        ("`supply.merit_order.units[i]`:", data.Generator),
+        ("`supply`:", supply.Supply),
+        ("`supply.merit_order`:", supply.MeritOrder),
+        ("`supply.merit_order.units[i]`:", supply.Generator),
         ("`weather`:", data.Weather),
         ("`flexibility`:", data.Flexibility),
     ],

@@ -9,7 +9,7 @@ import pytest
 
 import smfe
 from smfe.errors import InstanceError
-from smfe.game.model import Price
+from smfe.game.price import Price
 from smfe.game.serialize import game_from_dict, game_to_dict
 
 KINKED = Price(0.1, 0.2, 0.0, "kinked", kinks=((0.3, 1.5), (0.6, -0.5)), smoothing=0.02)

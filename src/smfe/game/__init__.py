@@ -1,15 +1,15 @@
 """The data model: games, their validation, the flat compiled form, JSON and the catalogue."""
 
+from smfe.game.decision import Decision
 from smfe.game.model import (
-    Decision,
     FiniteHorizon,
     FollowerType,
     Game,
     LeaderObjective,
-    Price,
     Response,
     Stationary,
 )
+from smfe.game.price import Price
 
 __all__ = [
     "Decision",

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from smfe.errors import InstanceError, SolveFailed
 
 if TYPE_CHECKING:  # Decision (game.model) calls project(); the type is only an annotation
-    from smfe.game.model import Decision
+    from smfe.game.decision import Decision
 
 FloatArray = NDArray[np.float64]
 

@@ -16,17 +16,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict
 
 from smfe.errors import InstanceError
-from smfe.game.checks import finite_number
-from smfe.game.model import Price
+from smfe.market.fields import HOURS, SCHEMA_CONFIG, bounded, hourly
+from smfe.market.supply import Supply
 
 FloatArray = NDArray[np.float64]
-HOURS = 24
-SCHEMA_CONFIG = ConfigDict(strict=True, extra="forbid")
-"""How pydantic validates these dataclasses from JSON (:mod:`smfe.market.instance_file`):
-strict types, unknown keys refused; the dataclasses' own checks then run as usual."""
 MAX_INCOME = 1e8
 """[A] an annual household income above $10⁸ is refused as a data error."""
 
@@ -40,31 +35,6 @@ PV_PROFILE = (
     0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.008, 0.111, 0.274, 0.431, 0.560, 0.652,
     0.702, 0.710, 0.676, 0.601, 0.486, 0.338, 0.173, 0.032, 0.0, 0.0, 0.0, 0.0,
 )  # fmt: skip
-# [A] duck-shaped background (non-residential) net load, kW per household (data-sources §4.2)
-BACKGROUND = (
-    2.0, 1.9, 1.85, 1.8, 1.85, 2.0, 2.1, 1.9, 1.5, 1.1, 0.9, 0.8,
-    0.8, 0.8, 0.9, 1.1, 1.5, 2.1, 2.6, 2.8, 2.7, 2.5, 2.3, 2.1,
-)  # fmt: skip
-
-
-def _finite(v: float, field_: str, lo: float | None = None, hi: float | None = None) -> float:
-    x = finite_number(v, field_)
-    if lo is not None and x < lo:
-        raise InstanceError(field_, f"must be >= {lo}, got {x}")
-    if hi is not None and x > hi:
-        raise InstanceError(field_, f"must be <= {hi}, got {x}")
-    return x
-
-
-def _series(v: object, field_: str, lo: float | None = None) -> tuple[float, ...]:
-    a = np.asarray(v, dtype=np.float64).ravel()
-    if a.size != HOURS:
-        raise InstanceError(field_, f"needs {HOURS} hourly values, got {a.size}")
-    bad = ~np.isfinite(a) | (a < lo if lo is not None else np.zeros(HOURS, bool))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InstanceError(field_, f"must be finite{'' if lo is None else f' and >= {lo}'}", i)
-    return tuple(float(x) for x in a)
 
 
 @dataclass(frozen=True)
@@ -86,14 +56,14 @@ class IncomeGroup:
 
     def __post_init__(self) -> None:
         f = f"groups[{self.name}]"
-        object.__setattr__(self, "share", _finite(self.share, f"{f}.share", 0.0, 1.0))
-        object.__setattr__(self, "income", _finite(self.income, f"{f}.income", 1e-9, MAX_INCOME))
-        object.__setattr__(self, "daily_kwh", _finite(self.daily_kwh, f"{f}.daily_kwh", 0.0))
+        object.__setattr__(self, "share", bounded(self.share, f"{f}.share", 0.0, 1.0))
+        object.__setattr__(self, "income", bounded(self.income, f"{f}.income", 1e-9, MAX_INCOME))
+        object.__setattr__(self, "daily_kwh", bounded(self.daily_kwh, f"{f}.daily_kwh", 0.0))
         for name in ("pv_adoption", "battery_attach"):
-            object.__setattr__(self, name, _finite(getattr(self, name), f"{f}.{name}", 0.0, 1.0))
-        object.__setattr__(self, "pv_kw", _finite(self.pv_kw, f"{f}.pv_kw", 0.0))
+            object.__setattr__(self, name, bounded(getattr(self, name), f"{f}.{name}", 0.0, 1.0))
+        object.__setattr__(self, "pv_kw", bounded(self.pv_kw, f"{f}.pv_kw", 0.0))
         object.__setattr__(
-            self, "fixed_monthly", _finite(self.fixed_monthly, f"{f}.fixed_monthly", 0.0)
+            self, "fixed_monthly", bounded(self.fixed_monthly, f"{f}.fixed_monthly", 0.0)
         )
 
 
@@ -112,17 +82,17 @@ class Battery:
 
     def __post_init__(self) -> None:
         object.__setattr__(
-            self, "capacity_kwh", _finite(self.capacity_kwh, "battery.capacity_kwh", 1e-9)
+            self, "capacity_kwh", bounded(self.capacity_kwh, "battery.capacity_kwh", 1e-9)
         )
-        object.__setattr__(self, "power_kw", _finite(self.power_kw, "battery.power_kw", 1e-9))
+        object.__setattr__(self, "power_kw", bounded(self.power_kw, "battery.power_kw", 1e-9))
         for name in ("eta_charge", "eta_discharge"):
             object.__setattr__(
-                self, name, _finite(getattr(self, name), f"battery.{name}", 1e-9, 1.0)
+                self, name, bounded(getattr(self, name), f"battery.{name}", 1e-9, 1.0)
             )
         object.__setattr__(
             self,
             "degradation_per_kwh",
-            _finite(self.degradation_per_kwh, "battery.degradation_per_kwh", 0.0),
+            bounded(self.degradation_per_kwh, "battery.degradation_per_kwh", 0.0),
         )
 
 
@@ -142,7 +112,7 @@ class Weather:
     def __post_init__(self) -> None:
         for name in ("stay_clear", "stay_cloudy", "cloudy_scale"):
             object.__setattr__(
-                self, name, _finite(getattr(self, name), f"weather.{name}", 0.0, 1.0)
+                self, name, bounded(getattr(self, name), f"weather.{name}", 0.0, 1.0)
             )
 
     def transition(self) -> FloatArray:
@@ -165,7 +135,7 @@ class Flexibility:
     alpha: float = 1.5
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "step_kwh", _finite(self.step_kwh, "flexibility.step_kwh", 1e-9))
+        object.__setattr__(self, "step_kwh", bounded(self.step_kwh, "flexibility.step_kwh", 1e-9))
         if (
             isinstance(self.max_steps, bool)
             or int(self.max_steps) != self.max_steps
@@ -175,156 +145,9 @@ class Flexibility:
                 "flexibility.max_steps", f"must be an integer >= 1, got {self.max_steps!r}"
             )
         object.__setattr__(self, "max_steps", int(self.max_steps))
-        object.__setattr__(self, "alpha", _finite(self.alpha, "flexibility.alpha", 0.0))
+        object.__setattr__(self, "alpha", bounded(self.alpha, "flexibility.alpha", 0.0))
 
 
-@dataclass(frozen=True)
-class Generator:
-    """A thermal unit with cost a·p² + b·p ($/h, p in MW) up to ``pmax_mw``."""
-
-    __pydantic_config__ = SCHEMA_CONFIG
-
-    name: str
-    pmax_mw: float
-    a: float
-    b: float
-
-    def __post_init__(self) -> None:
-        f = f"merit_order.units[{self.name}]"
-        object.__setattr__(self, "pmax_mw", _finite(self.pmax_mw, f"{f}.pmax_mw", 1e-9))
-        object.__setattr__(self, "a", _finite(self.a, f"{f}.a", 1e-12))
-        object.__setattr__(self, "b", _finite(self.b, f"{f}.b"))
-
-
-# [S, secondary] Oahu-like thermal stack, data-sources §6 (ECE570-Project test case)
-OAHU_UNITS = (
-    Generator("kahe", 650.0, 0.0342, 150.0),
-    Generator("kalaeloa", 208.0, 0.015, 205.3),
-    Generator("waiau", 500.0, 0.0059, 233.0),
-    Generator("kapolei", 130.0, 0.025, 177.7),
-    Generator("schofield", 50.0, 0.001, 49.08),
-    Generator("kapolei-waste", 68.5, 0.002, 32.7),
-)
-# [S, secondary] solar 291.3 MW and wind 123 MW times the 2-hour capacity factors of §6
-_SOLAR_CF = (0, 0, 0, 0.12, 0.53, 0.88, 0.97, 0.76, 0.33, 0.03, 0, 0)
-_WIND_CF = (0.38, 0.36, 0.35, 0.35, 0.36, 0.38, 0.38, 0.38, 0.38, 0.37, 0.37, 0.38)
-OAHU_RENEWABLES_MW = tuple(
-    291.3 * _SOLAR_CF[h // 2] + 123.0 * _WIND_CF[h // 2] for h in range(HOURS)
-)
-
-
-@dataclass(frozen=True)
-class MeritOrder:
-    r"""A merit-order generator stack instead of the affine supply curve.
-
-    The system load in hour h is L_h = ``households``·(B_h + N_h)/1000 MW minus the
-    renewable output R_h (zero marginal cost); economic dispatch of the thermal units gives
-    the price λ_h(L) = the marginal cost of the marginal unit, the inverse of
-    S(λ) = Σ_i clip((λ − b_i)/(2a_i), 0, P̄_i): continuous and piecewise linear in L, with
-    a price of 0 when renewables cover the load and a scarcity slope beyond the capacity.
-    Its kinks are smoothed over ``smoothing`` kW per household (softplus), so the followers'
-    equilibrium and the leader problem stay smooth. Defaults: the Oahu-like stack of
-    data-sources §6 [S, secondary]; ``households`` = 300,000 [A] places the reference
-    instance's total net load (1.2–4 kW per household) inside the stack's range.
-    """
-
-    __pydantic_config__ = SCHEMA_CONFIG
-
-    units: tuple[Generator, ...] = OAHU_UNITS
-    households: float = 300_000.0
-    renewables_mw: tuple[float, ...] = OAHU_RENEWABLES_MW
-    smoothing: float = 0.02
-    scarcity_slope: float = 1.0  # [A] $/MWh per MW beyond the thermal capacity
-
-    def __post_init__(self) -> None:
-        units = list(self.units)
-        for i, u in enumerate(units):
-            if not isinstance(u, Generator):
-                raise InstanceError("merit_order.units", "must be generators", i)
-        if not units:
-            raise InstanceError("merit_order.units", "needs at least one unit")
-        object.__setattr__(self, "units", tuple(units))
-        object.__setattr__(
-            self, "households", _finite(self.households, "merit_order.households", 1.0, 1e9)
-        )
-        object.__setattr__(
-            self, "renewables_mw", _series(self.renewables_mw, "merit_order.renewables_mw", 0.0)
-        )
-        object.__setattr__(
-            self, "smoothing", _finite(self.smoothing, "merit_order.smoothing", 1e-9)
-        )
-        object.__setattr__(
-            self, "scarcity_slope", _finite(self.scarcity_slope, "merit_order.scarcity_slope", 1e-9)
-        )
-
-    def supply_mw(self, lam: FloatArray) -> FloatArray:
-        """Thermal output S(λ) in MW at price λ ($/MWh)."""
-        lam = np.asarray(lam, dtype=np.float64)[..., None]
-        a = np.array([u.a for u in self.units])
-        b = np.array([u.b for u in self.units])
-        cap = np.array([u.pmax_mw for u in self.units])
-        return np.clip((lam - b) / (2 * a), 0.0, cap).sum(axis=-1)
-
-    def curve_mw(self) -> tuple[FloatArray, FloatArray]:
-        """Breakpoints (L_j in MW, λ_j in $/MWh) of the piecewise-linear inverse supply."""
-        lam = sorted({u.b for u in self.units} | {u.b + 2 * u.a * u.pmax_mw for u in self.units})
-        lam_a = np.array(lam)
-        L = self.supply_mw(lam_a)
-        eps = 1.0  # MW: a flat stretch of S (a price jump) becomes a 1-MW steep segment
-        for j in range(1, L.size):
-            L[j] = max(L[j], L[j - 1] + eps)
-        # price 0 when renewables cover the load (a steep segment just below L = 0)
-        return np.concatenate([[-eps], L]), np.concatenate([[0.0], lam_a])
-
-
-@dataclass(frozen=True)
-class Supply:
-    """The hourly wholesale price λ_h($/kWh) of the net load: the affine inverse supply
-    λ_h = p0 + p1·(B_h + N_h) (data-sources §4.5), or a :class:`MeritOrder` stack."""
-
-    __pydantic_config__ = SCHEMA_CONFIG
-
-    p0: float = -0.030  # [A] -30 $/MWh
-    p1: float = 0.050  # [A] 50 $/MWh per kW/household
-    background: tuple[float, ...] = BACKGROUND  # [A]
-    merit_order: MeritOrder | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "p0", _finite(self.p0, "supply.p0"))
-        object.__setattr__(self, "p1", _finite(self.p1, "supply.p1", 0.0))
-        object.__setattr__(self, "background", _series(self.background, "supply.background"))
-        if self.merit_order is not None and not isinstance(self.merit_order, MeritOrder):
-            raise InstanceError("supply.merit_order", "must be a MeritOrder or null")
-
-    def price(self, hour: int) -> Price:
-        """λ_h as a function of the residential net load N_h (kW per household), $/kWh."""
-        B = self.background[hour]
-        mo = self.merit_order
-        if mo is None:
-            return Price(intercept=self.p0 + self.p1 * B, slope=self.p1, name=f"lmp[{hour}]")
-        L, lam = mo.curve_mw()
-        # z = (L + R_h)·1000/H − B_h; λ in $/kWh
-        z = (L + mo.renewables_mw[hour]) * 1000.0 / mo.households - B
-        p = lam / 1000.0
-        dz = np.diff(z)
-        if not (dz > 0.0).all():
-            raise InstanceError(
-                "supply.merit_order", "the stack's breakpoints collapse at this scale (households)"
-            )
-        slopes = np.diff(p) / dz
-        slopes = np.concatenate([[0.0], slopes, [mo.scarcity_slope * mo.households / 1e6]])
-        kinks = tuple((float(z[j]), float(slopes[j + 1] - slopes[j])) for j in range(z.size))
-        return Price(
-            intercept=float(p[0]),
-            slope=0.0,
-            name=f"lmp[{hour}]",
-            kinks=kinks,
-            smoothing=mo.smoothing,
-        )
-
-
-# [A] incomes, shares, kWh, adoption and attach rates, PV sizes; [S] IGFC fixed charges
-# (CPUC decision of 9 May 2024: $6.00 CARE, $12.08 FERA, $24.15 others) — data-sources §4.1
 REFERENCE_GROUPS = (
     IncomeGroup("G1", 0.20, 22_000.0, 14.0, 0.06, 0.10, 4.0, 6.00),
     IncomeGroup("G2", 0.25, 55_000.0, 17.0, 0.12, 0.15, 4.5, 12.08),
@@ -370,16 +193,16 @@ class MarketInstance:
         if abs(total - 1.0) > 1e-9:
             raise InstanceError("groups.share", f"shares sum to {total!r}, not 1")
         object.__setattr__(self, "groups", groups)
-        object.__setattr__(self, "load_shape", _series(self.load_shape, "load_shape", 0.0))
+        object.__setattr__(self, "load_shape", hourly(self.load_shape, "load_shape", 0.0))
         mean = float(np.mean(self.load_shape))
         if abs(mean - 1.0) > 1e-3:
             raise InstanceError(
                 "load_shape", f"must have mean 1 (it scales daily kWh), got {mean:.4f}"
             )
-        object.__setattr__(self, "pv_profile", _series(self.pv_profile, "pv_profile", 0.0))
-        object.__setattr__(self, "pv_derate", _finite(self.pv_derate, "pv_derate", 0.0))
+        object.__setattr__(self, "pv_profile", hourly(self.pv_profile, "pv_profile", 0.0))
+        object.__setattr__(self, "pv_derate", bounded(self.pv_derate, "pv_derate", 0.0))
         object.__setattr__(
-            self, "non_energy_cost", _finite(self.non_energy_cost, "non_energy_cost", 0.0)
+            self, "non_energy_cost", bounded(self.non_energy_cost, "non_energy_cost", 0.0)
         )
         if (
             isinstance(self.soc_levels, bool)
@@ -388,7 +211,7 @@ class MarketInstance:
         ):
             raise InstanceError("soc_levels", f"must be an integer >= 2, got {self.soc_levels!r}")
         object.__setattr__(self, "soc_levels", int(self.soc_levels))
-        object.__setattr__(self, "hour_discount", _finite(self.hour_discount, "hour_discount", 0.0))
+        object.__setattr__(self, "hour_discount", bounded(self.hour_discount, "hour_discount", 0.0))
         if not self.hour_discount < 1.0:
             raise InstanceError("hour_discount", f"must be < 1, got {self.hour_discount}")
         b = self.battery

@@ -4,7 +4,7 @@ With y the share-weighted imports I_{k,h}, exports X_{k,h} and private costs C_k
 :mod:`smfe.market.game`, N_h = Σ_k (I_{k,h} − X_{k,h}) the net load per household:
 
 * wholesale price λ_h = p_h(N_h), the game's price of hour h (affine p0 + p1·(B_h + N_h)
-  or a smoothed merit-order stack, :mod:`smfe.market.data`);
+  or a smoothed merit-order stack, :mod:`smfe.market.supply`);
   retail rate π_h = Σ_k θ_k 1[h∈k] + s·λ_h; export credit ε_h (tariff family);
 * revenue = Σ_g w_g F_g + Σ_{k,h} (π_h I_{k,h} − ε_h X_{k,h}) (NEM: π_h (I − X));
   energy cost = Σ_h λ_h N_h; requirement R = energy cost + non-energy cost;

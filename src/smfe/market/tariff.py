@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.errors import InstanceError
-from smfe.game.model import Decision
+from smfe.game.decision import Decision
 from smfe.market.data import HOURS, MarketInstance
 
 FloatArray = NDArray[np.float64]

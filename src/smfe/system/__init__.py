@@ -1,7 +1,8 @@
 """The S-MFE equations written once (:class:`EquilibriumSystem`) and their translations to
 NumPy (:mod:`.numeric`), CasADi (:mod:`.to_casadi`) and Pyomo (:mod:`.to_pyomo`)."""
 
-from smfe.system.assemble import SystemOptions, assemble, game_arrays, warm_start
+from smfe.system.assemble import SystemOptions, assemble
+from smfe.system.solution import game_arrays, warm_start
 from smfe.system.system import EquilibriumSystem, SymbolicTerms
 
 __all__ = [

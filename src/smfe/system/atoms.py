@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.game.model import Price
+from smfe.game.price import Price
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

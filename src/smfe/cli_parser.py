@@ -1,0 +1,216 @@
+"""The argument parser of the ``smfe`` command line (the commands are in :mod:`smfe.cli`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _common(debug_only: bool = False) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the traceback of any error",
+    )
+    if debug_only:
+        return p
+    p.add_argument(
+        "--max-memory",
+        type=float,
+        default=None,
+        metavar="GIB",
+        help="refuse inputs estimated to need more memory (default 8 GiB)",
+    )
+    p.add_argument(
+        "--max-pair-steps",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse inputs with more state-action-steps (default 2e7)",
+    )
+    return p
+
+
+def _set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a catalogue instance's parameter (keys: smfe catalogue NAME)",
+    )
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--force", action="store_true", help="replace output files that exist (never an input)"
+    )
+
+
+def build_parser(handlers: dict[str, Handler], version: str) -> argparse.ArgumentParser:
+    """The ``smfe`` parser; ``handlers`` maps each command to its function."""
+    p = argparse.ArgumentParser(
+        prog="smfe",
+        description="Stackelberg mean-field equilibria, certified. Exit codes: 0 success, "
+        "1 solved but not certified, 2 bad input, 3 internal error.",
+        parents=[_common(debug_only=True)],
+    )
+    p.add_argument("--version", action="version", version=f"smfe {version}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _solve(sub, handlers)
+    _catalogue(sub, handlers)
+    _methods(sub, handlers)
+    _instance(sub, handlers)
+    _export(sub, handlers)
+    _market(sub, handlers)
+    _tau_sweep(sub, handlers)
+    _schema(sub, handlers)
+    return p
+
+
+def _solve(sub: Any, handlers: dict[str, Handler]) -> None:
+    from smfe.registry import methods as registered
+
+    s = sub.add_parser(
+        "solve",
+        parents=[_common()],
+        help="solve a game (JSON file or catalogue name)",
+        description="Solve a game and print its certificate.",
+    )
+    s.add_argument("game", help="path to a game JSON file, or a catalogue name")
+    s.add_argument(
+        "--method",
+        default=None,
+        choices=registered(),
+        metavar="METHOD",
+        help=f"one of {', '.join(registered())} (default: by game)",
+    )
+    s.add_argument("--options", default=None, help="method options as JSON, e.g. '{\"tol\": 1e-8}'")
+    s.add_argument(
+        "--theta",
+        default=None,
+        help="leader decision as a JSON list (fixed for mfe; start otherwise)",
+    )
+    _set(s)
+    s.add_argument("--out", default=None, help="write the result as JSON here")
+    _force(s)
+    s.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    s.set_defaults(func=handlers["solve"])
+
+
+def _catalogue(sub: Any, handlers: dict[str, Handler]) -> None:
+    c = sub.add_parser(
+        "catalogue",
+        parents=[_common(debug_only=True)],
+        help="list the named instances, or the --set keys of one",
+    )
+    c.add_argument("name", nargs="?", default=None, help="an instance: list its --set keys")
+    c.set_defaults(func=handlers["catalogue"])
+
+
+def _methods(sub: Any, handlers: dict[str, Handler]) -> None:
+    ms = sub.add_parser(
+        "methods",
+        parents=[_common(debug_only=True)],
+        help="the solution methods and what each accepts (capability table)",
+    )
+    ms.set_defaults(func=handlers["methods"])
+
+
+def _instance(sub: Any, handlers: dict[str, Handler]) -> None:
+    i = sub.add_parser(
+        "instance",
+        parents=[_common()],
+        help="write a catalogue instance as a game JSON file",
+        description="Write a catalogue instance (with --set overrides) as a game JSON file.",
+    )
+    i.add_argument("name", help="catalogue name (see `smfe catalogue`)")
+    _set(i)
+    i.add_argument("--out", required=True, help="the game file to write")
+    _force(i)
+    i.set_defaults(func=handlers["instance"])
+
+
+def _export(sub: Any, handlers: dict[str, Handler]) -> None:
+    e = sub.add_parser(
+        "export", parents=[_common()], help="write a formulation as a model file (.nl, .gms)"
+    )
+    e.add_argument("game", help="path to a game JSON file, or a catalogue name")
+    e.add_argument("--formulation", default="soft-nlp", choices=["soft-nlp", "mpec"])
+    e.add_argument("--format", default=None, help="nl | gms (default: from --out)")
+    e.add_argument("--theta", default=None, help="fix θ (JSON list, inside Θ): the MFE alone")
+    _set(e)
+    e.add_argument("--out", required=True, help="model file (.nl also writes .row/.col)")
+    _force(e)
+    e.set_defaults(func=handlers["export"])
+
+
+def _market(sub: Any, handlers: dict[str, Handler]) -> None:
+    mk = sub.add_parser(
+        "market",
+        parents=[_common()],
+        help="optimal tariff vs flat / TOU / real-time on the reference market",
+    )
+    mk.add_argument(
+        "--instance", help="market instance JSON (default: CA-summer-weekday-4G; docs/market.md)"
+    )
+    mk.add_argument(
+        "--dump-instance",
+        metavar="FILE",
+        help="write the instance (reference or --instance) as a complete JSON template and stop",
+    )
+    mk.add_argument("--energy", default="tou", choices=["flat", "tou", "hourly"])
+    mk.add_argument(
+        "--export", default="avoided-cost", choices=["nem", "avoided-cost", "rate", "fixed"]
+    )
+    mk.add_argument("--fixed", default="graduated", choices=["reference", "flat", "graduated"])
+    mk.add_argument(
+        "--no-pass-through", action="store_true", help="no real-time pass-through share"
+    )
+    mk.add_argument(
+        "--weight",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="objective weight (repeatable): welfare, volatility, peak, equity, cost_shift, "
+        "wholesale_cost",
+    )
+    mk.add_argument("--revenue", default="equal", choices=["equal", "at-least", "off"])
+    mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
+    mk.add_argument("--method", default="sqp", choices=["sqp", "nlp"])
+    mk.add_argument("--no-cross-check", action="store_true")
+    mk.add_argument(
+        "--merit-order",
+        action="store_true",
+        help="price from the Oahu-like generator stack instead of the affine supply curve",
+    )
+    mk.add_argument("--out", default="market-out", help="folder for market.json and figures")
+    _force(mk)
+    mk.set_defaults(func=handlers["market"])
+
+
+def _tau_sweep(sub: Any, handlers: dict[str, Handler]) -> None:
+    w = sub.add_parser(
+        "tau-sweep", parents=[_common()], help="softmax error vs τ against the theoretical bounds"
+    )
+    w.add_argument("game", help="path to a game JSON file, or a catalogue name")
+    w.add_argument("--taus", default=None, help="comma-separated temperatures > 0")
+    _set(w)
+    w.add_argument("--out", default="smfe-out", help="folder for the CSV and the figure")
+    _force(w)
+    w.set_defaults(func=handlers["tau-sweep"])
+
+
+def _schema(sub: Any, handlers: dict[str, Handler]) -> None:
+    sc = sub.add_parser(
+        "schema",
+        parents=[_common(debug_only=True)],
+        help="print the JSON Schema of a game file or a market instance file",
+    )
+    sc.add_argument("kind", choices=["game", "market"])
+    sc.set_defaults(func=handlers["schema"])
