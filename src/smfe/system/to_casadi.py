@@ -74,32 +74,33 @@ def _times(M: Any, v: Any) -> Any:
     return ca.mtimes(sparse_dm(M), v)
 
 
-def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
-    """Translate ``system`` (module docstring); symbolic terms are evaluated on MX slices."""
-    try:
-        import casadi as ca
-    except ImportError:
-        raise SolverUnavailable("casadi is not installed") from None
-    lay = system.layout
-    fixed = lay.fixed_mask
-    free = np.flatnonzero(~fixed)
-    xs = ca.MX.sym("x", int(free.size))
-    xb: dict[str, Any] = {}  # fixed blocks are constants, free blocks slices of xs
+def _blocks(system: EquilibriumSystem, xs: Any) -> dict[str, Any]:
+    """Each variable block as a CasADi vector: fixed blocks constants, free ones slices."""
+    import casadi as ca
+
+    xb: dict[str, Any] = {}
     o = 0
-    for b in lay.blocks:
+    for b in system.layout.blocks:
         if b.fixed:
             xb[b.name] = ca.DM(b.start)
         else:
             xb[b.name] = xs[o : o + b.size]
             o += b.size
-    x = ca.vertcat(*[xb[b.name] for b in lay.blocks if b.size]) if lay.size else ca.MX(0, 1)
-    ops = Ops(ca.exp, ca.log)
+    return xb
+
+
+def _atoms(system: EquilibriumSystem, xb: dict[str, Any], x: Any) -> list[tuple[slice, Any]]:
+    """φ evaluated by kind (the one definition, on MX vectors), with its columns of B."""
+    import casadi as ca
+
+    if not system.atoms.size:
+        return []
+    lay = system.layout
+    starts = np.array([lay.offset(b.name) for b in lay.blocks])
 
     def concat(parts: list[Any]) -> Any:
         parts = [p for p in parts if p.shape[0] > 0]
         return ca.vertcat(*parts) if parts else ca.MX(0, 1)
-
-    starts = np.array([lay.offset(b.name) for b in lay.blocks])
 
     def get(idx: Any) -> Any:
         """x[idx], gathered from the one block that holds them (or from x)."""
@@ -114,46 +115,63 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
             return xb[b.name][local.tolist()]
         return x[idx.tolist()]
 
-    kinds: list[tuple[slice, Any]] = []  # φ by atom kind, with its columns of B
-    if system.atoms.size:
-        values = system.atoms.evaluate_by_kind(
-            get,
-            ops,
-            concat,
-            lambda v, idx: v[idx.tolist()] if idx.size else ca.MX(0, 1),
-            lambda a: ca.DM(a),
-        )
-        off, n = system.atoms.offsets, system.atoms.sizes
-        kinds = [(slice(off[k], off[k] + n[k]), v) for k, v in zip(n, values, strict=True) if n[k]]
-    # one sparse product per (row block, variable block) pair: a single product of the whole
-    # A with the whole x made CasADi's derivative set-up 4x slower at 10^4 pairs (measured)
+    values = system.atoms.evaluate_by_kind(
+        get,
+        Ops(ca.exp, ca.log),
+        concat,
+        lambda v, idx: v[idx.tolist()] if idx.size else ca.MX(0, 1),
+        lambda a: ca.DM(a),
+    )
+    off, n = system.atoms.offsets, system.atoms.sizes
+    return [(slice(off[k], off[k] + n[k]), v) for k, v in zip(n, values, strict=True) if n[k]]
+
+
+def _rows(system: EquilibriumSystem, xb: dict[str, Any], kinds: list[tuple[slice, Any]]) -> Any:
+    """g = A x + B φ, one sparse product per (row block, variable block or atom kind): a
+    single product of the whole A with the whole x made CasADi's derivative set-up 4x slower
+    at 10⁴ pairs (measured)."""
+    import casadi as ca
+
+    lay = system.layout
     pieces = []
     for rb in system.blocks:
         if not rb.keys:
             continue
-        Ar = system.A[rb.rows]
+        Ar, Br = system.A[rb.rows], system.B[rb.rows]
         terms = [
             _times(Ar[:, lay.slice(b.name)], xb[b.name])
             for b in lay.blocks
             if Ar[:, lay.slice(b.name)].nnz
         ]
-        Br = system.B[rb.rows]
         terms += [_times(Br[:, cols], v) for cols, v in kinds if Br[:, cols].nnz]
         e = terms[0] if terms else ca.MX(len(rb.keys), 1)
         for t in terms[1:]:
             e = e + t
         pieces.append(e)
-    g = ca.vertcat(*pieces) if pieces else ca.MX(0, 1)
-    blocks = xb
+    return ca.vertcat(*pieces) if pieces else ca.MX(0, 1)
+
+
+def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
+    """Translate ``system`` (module docstring); symbolic terms are evaluated on MX blocks."""
+    try:
+        import casadi as ca
+    except ImportError:
+        raise SolverUnavailable("casadi is not installed") from None
+    lay = system.layout
+    free = np.flatnonzero(~lay.fixed_mask)
+    xs = ca.MX.sym("x", int(free.size))
+    xb = _blocks(system, xs)
+    x = ca.vertcat(*[xb[b.name] for b in lay.blocks if b.size]) if lay.size else ca.MX(0, 1)
+    ops = Ops(ca.exp, ca.log)
     sym = system.symbolic
-    rows = [g]
+    rows = [_rows(system, xb, _atoms(system, xb, x))]
     lbg, ubg = [system.lower], [system.row_upper()]
     for _, fn, lo, up in sym.rows:
-        rows.append(fn(blocks, ops))
+        rows.append(fn(xb, ops))
         lbg.append(np.array([lo]))
         ubg.append(np.array([up]))
     if sym.objective is not None:
-        f = -sym.objective(blocks, ops)
+        f = -sym.objective(xb, ops)
     elif system.sense == "none":
         f = ca.MX(0)
     else:
