@@ -163,45 +163,20 @@ def run_leader(
         hist["stationarity"].append(pg)
         if progress is not None:
             progress(it, J, pg)
-        if sol.termination != TerminationCondition.CONVERGED:
-            term = TerminationCondition.NUMERICAL_ERROR
-            break
-        if pg <= opts.tol:
-            term = TerminationCondition.CONVERGED
-            break
-        if it >= opts.max_iter:
-            break
-        if time.perf_counter() - t0 > opts.time_limit:
-            term = TerminationCondition.TIME_LIMIT
+        stop = _stop(sol, pg, it, time.perf_counter() - t0, opts)
+        if stop is not None:
+            term = stop
             break
         it += 1
-        if method == "leader-pi":
-            assert blocks is not None
-            target = np.zeros_like(theta)
-            for b in blocks:
-                target[b[int(np.argmax(grad[b]))]] = 1.0
-            direction = target - theta
-            s = 1.0
-        else:
-            direction = None
-            s = step
-        accepted = False
-        while s > 1e-12:
-            cand = (
-                theta + s * direction if direction is not None else project(dec, theta + s * grad)
-            )
-            sol_c = solve_mfe(cg, cand, mfe_opts, warm=sol)
-            solves += 1
-            J_c = cg.objective(cand, sol_c.nu)
-            if sol_c.termination == TerminationCondition.CONVERGED and J_c >= J + ARMIJO * float(
-                grad @ (cand - theta)
-            ):
-                accepted = True
-                break
-            s *= 0.5
-        if not accepted:
+        direction = _policy_step(blocks, grad, theta) if method == "leader-pi" else None
+        found = _armijo(
+            cg, theta, J, grad, direction, 1.0 if direction is not None else step, sol, mfe_opts
+        )
+        solves += found.solves
+        if found.point is None:
             term = TerminationCondition.STALLED
             break
+        cand, sol_c, J_c, s = found.point
         hist["step"].append(s)
         if direction is None:
             step = min(2.0 * s, 1e6)
@@ -216,3 +191,67 @@ def run_leader(
         hist["mfe_residual"].append(sol.residual)
         grad = gradient(theta, sol)
     return LeaderRun(theta, sol, J, grad, hist["stationarity"][-1], it, term, hist, solves)
+
+
+def _policy_step(
+    blocks: list[NDArray[np.int64]] | None, grad: FloatArray, theta: FloatArray
+) -> FloatArray:
+    """Conservative policy iteration: towards the greedy vertex of every simplex block."""
+    assert blocks is not None
+    target = np.zeros_like(theta)
+    for b in blocks:
+        target[b[int(np.argmax(grad[b]))]] = 1.0
+    return target - theta
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An Armijo search's accepted point (θ, MFE, J, step), or None, and its MFE solves."""
+
+    point: tuple[FloatArray, MFESolution, float, float] | None
+    solves: int
+
+
+def _armijo(
+    cg: CompiledGame,
+    theta: FloatArray,
+    J: float,
+    grad: FloatArray,
+    direction: FloatArray | None,
+    s: float,
+    sol: MFESolution,
+    mfe_opts: MFEOptions,
+) -> _Found:
+    """Backtrack from step ``s`` along ``direction`` (or the projected gradient) until
+    J(θ') ≥ J + ARMIJO·∇Jᵀ(θ' − θ) with a converged MFE at θ'."""
+    solves = 0
+    while s > 1e-12:
+        cand = (
+            theta + s * direction
+            if direction is not None
+            else project(cg.game.decision, theta + s * grad)
+        )
+        sol_c = solve_mfe(cg, cand, mfe_opts, warm=sol)
+        solves += 1
+        J_c = cg.objective(cand, sol_c.nu)
+        if sol_c.termination == TerminationCondition.CONVERGED and J_c >= J + ARMIJO * float(
+            grad @ (cand - theta)
+        ):
+            return _Found((cand, sol_c, J_c, s), solves)
+        s *= 0.5
+    return _Found(None, solves)
+
+
+def _stop(
+    sol: MFESolution, pg: float, it: int, elapsed: float, opts: LeaderOptions
+) -> TerminationCondition | None:
+    """Why the outer loop stops at this iterate, or None to go on."""
+    if sol.termination != TerminationCondition.CONVERGED:
+        return TerminationCondition.NUMERICAL_ERROR
+    if pg <= opts.tol:
+        return TerminationCondition.CONVERGED
+    if it >= opts.max_iter:
+        return TerminationCondition.ITERATION_LIMIT
+    if elapsed > opts.time_limit:
+        return TerminationCondition.TIME_LIMIT
+    return None
