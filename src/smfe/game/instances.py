@@ -139,15 +139,7 @@ def garnet(
     shares = rng.dirichlet(np.full(n_types, 5.0))
     shares[-1] = 1.0 - shares[:-1].sum()
     for k in range(n_types):
-        rows = np.repeat(np.arange(n_states * n_actions), branching)
-        cols = np.concatenate(
-            [
-                rng.choice(n_states, size=branching, replace=False)
-                for _ in range(n_states * n_actions)
-            ]
-        )
-        probs = rng.dirichlet(np.ones(branching), size=n_states * n_actions).ravel()
-        P = sp.csr_array((probs, (rows, cols)), shape=(n_states * n_actions, n_states))
+        P = _garnet_kernel(rng, n_states, n_actions, branching)
         reward = rng.uniform(0.0, 1.0, size=(n_states, n_actions))
         lw = np.concatenate([Z, reward[None]], axis=0)  # zone loads, then follower reward
         types.append(
@@ -164,22 +156,8 @@ def garnet(
                 init=np.full(n_states, 1.0 / n_states) if horizon is not None else None,
             )
         )
-    ny = n_zones + 1
-    theta_y = np.zeros((n_zones, ny))
-    theta_y[:, :n_zones] = np.eye(n_zones)
-    y_lin = np.zeros(ny)
-    y_lin[:n_zones] = balance_weight / n_zones
-    y_lin[-1] = welfare_weight
-    y_quad = np.zeros((ny, ny))
-    y_quad[:n_zones, :n_zones] = -balance_weight * np.eye(n_zones)
     steps = 1 if horizon is None else horizon
-    objective = LeaderObjective(
-        constant=-0.5 * balance_weight * steps / n_zones,
-        theta_y=theta_y,
-        y_linear=y_lin,
-        y_quadratic=y_quad,
-        y_names=(*(f"zone {m} load" for m in range(n_zones)), "follower reward"),
-    )
+    objective = _garnet_objective(n_zones, balance_weight, welfare_weight, steps)
     hz: Stationary | FiniteHorizon = (
         Stationary(gamma) if horizon is None else FiniteHorizon(horizon, gamma)
     )
@@ -201,6 +179,39 @@ def garnet(
             f"Garnet S={n_states} A={n_actions} b={branching} K={n_types} zones={n_zones} "
             f"seed={seed}"
         ),
+    )
+
+
+def _garnet_kernel(
+    rng: np.random.Generator, n_states: int, n_actions: int, branching: int
+) -> sp.csr_array:
+    """Each (x, a) to ``branching`` distinct random states with Dirichlet(1) probabilities."""
+    rows = np.repeat(np.arange(n_states * n_actions), branching)
+    cols = np.concatenate(
+        [rng.choice(n_states, size=branching, replace=False) for _ in range(n_states * n_actions)]
+    )
+    probs = rng.dirichlet(np.ones(branching), size=n_states * n_actions).ravel()
+    return sp.csr_array((probs, (rows, cols)), shape=(n_states * n_actions, n_states))
+
+
+def _garnet_objective(
+    n_zones: int, balance_weight: float, welfare_weight: float, steps: int
+) -> LeaderObjective:
+    """Toll revenue θᵀz + welfare_weight × follower reward − balance_weight/2 Σ_m (z_m − 1/M)²."""
+    ny = n_zones + 1
+    theta_y = np.zeros((n_zones, ny))
+    theta_y[:, :n_zones] = np.eye(n_zones)
+    y_lin = np.zeros(ny)
+    y_lin[:n_zones] = balance_weight / n_zones
+    y_lin[-1] = welfare_weight
+    y_quad = np.zeros((ny, ny))
+    y_quad[:n_zones, :n_zones] = -balance_weight * np.eye(n_zones)
+    return LeaderObjective(
+        constant=-0.5 * balance_weight * steps / n_zones,
+        theta_y=theta_y,
+        y_linear=y_lin,
+        y_quadratic=y_quad,
+        y_names=(*(f"zone {m} load" for m in range(n_zones)), "follower reward"),
     )
 
 
