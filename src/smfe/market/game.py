@@ -38,10 +38,11 @@ from numpy.typing import NDArray
 
 from smfe.game.model import FollowerType, Game, LeaderObjective, Stationary
 from smfe.inputs.budget import Budget, Sizes, check_size
-from smfe.market.data import HOURS, MarketInstance
+from smfe.market.data import HOURS, MarketInstance, Weather
 from smfe.market.tariff import TariffFamily
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 ENDOWMENTS = ("none", "pv", "pv+battery")
 
 
@@ -163,16 +164,7 @@ def _type_arrays(
         r0 = r0 - market.fixed_daily[g] / HOURS
     if tariff.export == "fixed":
         r0 = r0 + tariff.export_credit * exp_
-    R = np.zeros((d, *h.shape))
-    Bm = tariff.block_matrix()
-    for j in range(Bm.shape[0]):
-        R[lay["rate"].start + j] = -Bm[j][h] * billed
-    if tariff.export == "rate":
-        R[lay["export"].start] = exp_
-    if tariff.fixed == "flat":
-        R[lay["fixed"].start] = -1.0 / HOURS
-    elif tariff.fixed == "graduated":
-        R[lay["fixed"].start + g] = -1.0 / HOURS
+    R = _tariff_coefficients(tariff, lay, h, g, billed, exp_)
     onehot = (np.arange(HOURS)[:, None] == h.reshape(1, -1)).astype(float)  # (M, S*A)
     E0 = onehot * (exp_.ravel() if tariff.export == "avoided-cost" else 0.0)
     Eth = np.zeros((HOURS, d, S * A))
@@ -185,22 +177,8 @@ def _type_arrays(
     H[base : base + HOURS] = HOURS * onehot * imp.ravel()
     H[base + HOURS : base + 2 * HOURS] = HOURS * onehot * exp_.ravel()
     H[base + 2 * HOURS] = HOURS * private.ravel()
-    # transitions: (h+1 mod 24, b+db, w', f-u)
     mflat = mask.reshape(S, A)
-    rows = np.flatnonzero(mflat.ravel())
-    hs, bs, ws, fs = (np.asarray(v).reshape(-1)[rows] for v in (h, b_next, w, f_next + K))
-    Pw = weather.transition() if weather is not None else np.ones((1, 1))
-    cols, vals, rr = [], [], []
-    for w2 in range(nw):
-        p = Pw[ws, w2]
-        nxt = (((hs + 1) % HOURS * nb + bs) * nw + w2) * nf + fs
-        keep = p > 0
-        rr.append(rows[keep])
-        cols.append(nxt[keep])
-        vals.append(p[keep])
-    P = sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(rr), np.concatenate(cols))), shape=(S * A, S)
-    )
+    P = _kernel(mflat, (h, b_next, w, f_next + K), (nb, nw, nf), weather, S)
     init = np.zeros(S)
     init[(0 * nb + nb // 2) * nw * nf + K] = 1.0  # hour 0, middle SoC, clear, no backlog
     return FollowerType(
@@ -215,6 +193,56 @@ def _type_arrays(
         exposure_theta=Eth.reshape(HOURS, d, *shape),
         leader_weight=H.reshape(ny, *shape),
         init=init,
+    )
+
+
+def _tariff_coefficients(
+    tariff: TariffFamily,
+    lay: dict[str, slice],
+    h: IntArray,
+    g: int,
+    billed: FloatArray,
+    exp_: FloatArray,
+) -> FloatArray:
+    """∂r/∂θ on the (h, b, w, f, db, u) grid: −rate × billed energy, + export rate × exports,
+    − fixed charge / 24 (flat, or the household's group when graduated)."""
+    R = np.zeros((lay["fixed"].stop, *h.shape))
+    Bm = tariff.block_matrix()
+    for j in range(Bm.shape[0]):
+        R[lay["rate"].start + j] = -Bm[j][h] * billed
+    if tariff.export == "rate":
+        R[lay["export"].start] = exp_
+    if tariff.fixed == "flat":
+        R[lay["fixed"].start] = -1.0 / HOURS
+    elif tariff.fixed == "graduated":
+        R[lay["fixed"].start + g] = -1.0 / HOURS
+    return R
+
+
+def _kernel(
+    mask: NDArray[np.bool_],
+    nxt: tuple[IntArray, IntArray, IntArray, IntArray],
+    dims: tuple[int, int, int],
+    weather: Weather | None,
+    S: int,
+) -> sp.csr_array:
+    """Transitions of the allowed pairs to (h + 1 mod 24, b + db, w', f − u), w' drawn from
+    the weather chain; ``nxt`` holds the grids of h, b + db, w and f − u + K."""
+    nb, nw, nf = dims
+    rows = np.flatnonzero(mask.ravel())
+    hs, bs, ws, fs = (np.asarray(v).reshape(-1)[rows] for v in nxt)
+    Pw = weather.transition() if weather is not None else np.ones((1, 1))
+    cols, vals, rr = [], [], []
+    for w2 in range(nw):
+        p = Pw[ws, w2]
+        to = (((hs + 1) % HOURS * nb + bs) * nw + w2) * nf + fs
+        keep = p > 0
+        rr.append(rows[keep])
+        cols.append(to[keep])
+        vals.append(p[keep])
+    return sp.csr_array(
+        (np.concatenate(vals), (np.concatenate(rr), np.concatenate(cols))),
+        shape=(mask.size, S),
     )
 
 
