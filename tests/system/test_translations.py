@@ -63,8 +63,9 @@ def _casadi(system: EquilibriumSystem, x: np.ndarray, lam: np.ndarray) -> tuple[
     nlp = to_casadi(system)
     xs, g, f = nlp.nlp["x"], nlp.nlp["g"], nlp.nlp["f"]
     L = ca.dot(ca.DM(lam), g) - f  # the Lagrangian of J (maximised): σ = 1
-    fn = ca.Function("t", [xs], [g, ca.jacobian(g, xs), ca.hessian(L, xs)[0], -f])
-    gv, J, H, obj = fn(x)
+    fn = ca.Function("t", [xs], [g, ca.hessian(L, xs)[0], -f])
+    gv, H, obj = fn(x)
+    _, J = nlp.solver_options["jac_g"](x, [])  # the blockwise Jacobian Ipopt is given
     return (
         np.asarray(gv).ravel(),
         sp.csr_array(J.sparse()),

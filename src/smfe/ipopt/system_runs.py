@@ -51,7 +51,7 @@ def solve_casadi(system: EquilibriumSystem, options: dict[str, Any] | None = Non
     with tempfile.TemporaryDirectory() as tmp:
         log_path = os.path.join(tmp, "ipopt.log")
         # expand=False: expanding the sparse MX graph to SX made set-up superlinear (measured)
-        opts = casadi_options(log_path, options, expand=False)
+        opts = {**casadi_options(log_path, options, expand=False), **model.solver_options}
         t0 = time.perf_counter()
         solver = ca.nlpsol("smfe_system", "ipopt", model.nlp, opts)
         t_setup = time.perf_counter() - t0

@@ -50,6 +50,8 @@ class CasadiNLP:
     lbg: FloatArray
     ubg: FloatArray
     x0: FloatArray
+    solver_options: dict[str, Any] = field(default_factory=dict)
+    """``nlpsol`` options that belong to the translation (the blockwise ``jac_g``)."""
     notes: list[str] = field(default_factory=list)
 
     def full(self, x_free: FloatArray) -> FloatArray:
@@ -126,10 +128,12 @@ def _atoms(system: EquilibriumSystem, xb: dict[str, Any], x: Any) -> list[tuple[
     return [(slice(off[k], off[k] + n[k]), v) for k, v in zip(n, values, strict=True) if n[k]]
 
 
-def _rows(system: EquilibriumSystem, xb: dict[str, Any], kinds: list[tuple[slice, Any]]) -> Any:
-    """g = A x + B φ, one sparse product per (row block, variable block or atom kind): a
-    single product of the whole A with the whole x made CasADi's derivative set-up 4x slower
-    at 10⁴ pairs (measured)."""
+def _rows(
+    system: EquilibriumSystem, xb: dict[str, Any], kinds: list[tuple[slice, Any]]
+) -> list[Any]:
+    """g = A x + B φ by row block, one sparse product per (row block, variable block or atom
+    kind): a single product of the whole A with the whole x made CasADi's derivative set-up
+    4x slower at 10⁴ pairs (measured)."""
     import casadi as ca
 
     lay = system.layout
@@ -148,7 +152,7 @@ def _rows(system: EquilibriumSystem, xb: dict[str, Any], kinds: list[tuple[slice
         for t in terms[1:]:
             e = e + t
         pieces.append(e)
-    return ca.vertcat(*pieces) if pieces else ca.MX(0, 1)
+    return pieces
 
 
 def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
@@ -164,7 +168,7 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
     x = ca.vertcat(*[xb[b.name] for b in lay.blocks if b.size]) if lay.size else ca.MX(0, 1)
     ops = Ops(ca.exp, ca.log)
     sym = system.symbolic
-    rows = [_rows(system, xb, _atoms(system, xb, x))]
+    rows = _rows(system, xb, _atoms(system, xb, x))
     lbg, ubg = [system.lower], [system.row_upper()]
     for _, fn, lo, up in sym.rows:
         rows.append(fn(xb, ops))
@@ -181,9 +185,18 @@ def to_casadi(system: EquilibriumSystem) -> CasadiNLP:
             + ca.dot(ca.DM(system.objective_linear), x)
             + 0.5 * ca.dot(x, ca.mtimes(C, x))
         )
+    g = ca.vertcat(*rows) if rows else ca.MX(0, 1)
+    # the constraint Jacobian by row block: CasADi colours the whole Jacobian at once, and
+    # a few dense rows (aggregates) and columns (prices) cost it 7.5 s at 10⁴ pairs; block
+    # by block it is 0.7 s (measured), handed to nlpsol as its ``jac_g``
+    jac = ca.vertcat(*[ca.jacobian(r, xs) for r in rows]) if rows else ca.MX(0, xs.shape[0])
+    jac_g = ca.Function(
+        "nlp_jac_g", [xs, ca.MX.sym("p", 0)], [g, jac], ["x", "p"], ["g", "jac_g_x"]
+    )
     return CasadiNLP(
         system=system,
-        nlp={"x": xs, "f": f, "g": ca.vertcat(*rows)},
+        nlp={"x": xs, "f": f, "g": g},
+        solver_options={"jac_g": jac_g},
         free=free,
         lbx=lay.vector("lower")[free],
         ubx=lay.vector("upper")[free],
