@@ -118,7 +118,7 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     vb = value_bound(cg)
     from smfe.system.to_pyomo import to_pyomo
 
-    # the linear rows of the equilibrium system: bellman, marginal, flow, aggregates
+    # the linear rows of the equilibrium system: bellman, dominance, marginal, flow, aggregates
     system = assemble(cg, SystemOptions("linear"))
     m = to_pyomo(system, f"milp[{game.name}]", objective=False)
     m.K = pyo.Set(initialize=range(K), ordered=True)
@@ -129,10 +129,7 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     )
     m.b = pyo.Var(m.T, m.SA, within=pyo.Binary)
     state = cg.sa_state
-    if route == "bigm":
-        m.dominance = pyo.Constraint(
-            m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] >= m.Q[t, i]
-        )
+    if route == "bigm":  # V ≥ Q is the system's ``dominance`` block
         m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
         m.bigm = pyo.Constraint(
             m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])

@@ -50,7 +50,8 @@ RESPONSES = ("soft", "exact", "boltzmann", "linear")
 class SystemOptions:
     """``response``: ``soft`` (F1), ``exact`` (F2, Scholtes form), ``boltzmann``, or
     ``linear`` — only the rows that are linear for affine prices and θ-free transitions
-    (bellman, marginal μ = Sᵀν, flow, aggregates), which the big-M MILP completes;
+    (bellman, dominance, marginal μ = Sᵀν, flow, aggregates), which the big-M MILP
+    completes;
     ``theta``: fix θ (the MFE alone); ``objective``: ``"leader"`` or ``"none"``;
     ``eps``: the initial Scholtes relaxation (exact and Boltzmann responses)."""
 
@@ -212,20 +213,26 @@ class _Assembler:
         for t in range(cg.T):
             self.rows.linear(start + t * cg.n_s + cg.sa_state, self.lay.step(var, t), 1.0)
 
-    def complementarity(self, var: str, eps: float) -> None:
-        """``dominance`` V_t(x) − Q_t(x,a) ≥ 0 and ``scholtes`` var·(V − Q) ≤ ε."""
+    def dominance(self) -> None:
+        """``dominance`` V_t(x) − Q_t(x,a) ≥ 0: V is at least every action's value."""
         cg = self.cg
-        keys = _keys(cg.T, cg.n_sa)
-        dom = self.rows.block("dominance", keys, 0.0, np.inf)
-        sch = self.rows.block("scholtes", keys, -np.inf, eps, upper_param="eps")
+        dom = self.rows.block("dominance", _keys(cg.T, cg.n_sa), 0.0, np.inf)
+        for t in range(cg.T):
+            r = dom + np.arange(cg.n_sa) + t * cg.n_sa
+            self.rows.linear(r, self.lay.step("V", t)[cg.sa_state], 1.0)
+            self.rows.linear(r, self.lay.step("Q", t), -1.0)
+
+    def complementarity(self, var: str, eps: float) -> None:
+        """``dominance`` and the Scholtes relaxation ``scholtes`` var·(V − Q) ≤ ε."""
+        cg = self.cg
+        self.dominance()
+        sch = self.rows.block("scholtes", _keys(cg.T, cg.n_sa), -np.inf, eps, upper_param="eps")
         for t in range(cg.T):
             q, v = self.lay.step("Q", t), self.lay.step("V", t)[cg.sa_state]
             p = self.lay.step(var, t)
-            r = np.arange(cg.n_sa) + t * cg.n_sa
-            self.rows.linear(dom + r, v, 1.0)
-            self.rows.linear(dom + r, q, -1.0)
-            self.rows.nonlinear(sch + r, self.atoms.product(p, v), 1.0)
-            self.rows.nonlinear(sch + r, self.atoms.product(p, q), -1.0)
+            r = sch + np.arange(cg.n_sa) + t * cg.n_sa
+            self.rows.nonlinear(r, self.atoms.product(p, v), 1.0)
+            self.rows.nonlinear(r, self.atoms.product(p, q), -1.0)
 
     def policy(self) -> None:
         cg = self.cg
@@ -345,7 +352,7 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
         a.lay.add("select", (T, cg.n_sa), 0.0, 1.0, 0.5, axes=("T", "SA"))
     steps: list[Callable[[], None]]
     if opts.response == "linear":
-        steps = [a.bellman, a.marginal, a.flow, lambda: a.aggregates(measures=False)]
+        steps = [a.bellman, a.dominance, a.marginal, a.flow, lambda: a.aggregates(measures=False)]
     else:
         response: dict[str, list[Callable[[], None]]] = {
             "soft": [a.softmax],
