@@ -49,22 +49,19 @@ def _variables(m: Any, system: EquilibriumSystem) -> ObjArray:
         m.add_component(ax, pyo.Set(initialize=range(n), ordered=True))
     flat: list[Any] = []
     for b in lay.blocks:
+        keys = [k if len(k) > 1 else k[0] for k in np.ndindex(*b.shape)]
         lo = [None if not np.isfinite(v) else float(v) for v in b.lower]
         up = [None if not np.isfinite(v) else float(v) for v in b.upper]
-        keys = list(np.ndindex(*b.shape))
-
-        def pos(*k: int, _shape: tuple[int, ...] = b.shape) -> int:
-            return int(np.ravel_multi_index(k, _shape))
-
+        bounds = dict(zip(keys, zip(lo, up, strict=True), strict=True))
         var = pyo.Var(
             *[getattr(m, ax) for ax in b.axes],
-            bounds=lambda _, *k, lo=lo, up=up, pos=pos: (lo[pos(*k)], up[pos(*k)]),
-            initialize=lambda _, *k, s=b.start, pos=pos: float(s[pos(*k)]),
+            bounds=lambda _, *k, bounds=bounds: bounds[k if len(k) > 1 else k[0]],
+            initialize=dict(zip(keys, b.start.tolist(), strict=True)),
         )
         m.add_component(b.name, var)
         if b.fixed:
             var.fix()
-        flat.extend(var[k if len(k) > 1 else k[0]] for k in keys)
+        flat.extend(var[k] for k in keys)
     return np.array(flat, dtype=object)
 
 
@@ -110,11 +107,11 @@ def _rows(m: Any, system: EquilibriumSystem, x: ObjArray, phi: ObjArray) -> None
             r = pos[k]
             a0, a1 = A.indptr[r], A.indptr[r + 1]
             b0, b1 = B.indptr[r], B.indptr[r + 1]
-            body = pyo.quicksum(
-                float(c) * x[j] for c, j in zip(A.data[a0:a1], A.indices[a0:a1], strict=True)
-            ) + pyo.quicksum(
-                float(c) * phi[j] for c, j in zip(B.data[b0:b1], B.indices[b0:b1], strict=True)
-            )
+            ac, aj = A.data[a0:a1].tolist(), A.indices[a0:a1]
+            bc, bj = B.data[b0:b1].tolist(), B.indices[b0:b1]
+            terms = [c * x[j] for c, j in zip(ac, aj, strict=True)]
+            terms += [c * phi[j] for c, j in zip(bc, bj, strict=True)]
+            body = pyo.quicksum(terms)
             lo, up = system.lower[r], upper[r]
             if param is not None:
                 return body <= param
