@@ -11,7 +11,7 @@ kind           value φ(x)                       used for
 ``scaled``     :math:`x_k\,p_m(x_i)`            θ × price exposure terms
 =============  ===============================  ==========================================
 
-:meth:`Atoms.evaluate` states the values once, for any array type that supports ``+ − ×``
+:meth:`Atoms.evaluate_by_kind` states the values once, for any array type that supports ``+ − ×``
 and the ``exp``/``log`` it is given: NumPy arrays, CasADi vectors, or NumPy object arrays of
 Pyomo variables — so the three backends evaluate the same definition. :meth:`Atoms.first`
 and :meth:`Atoms.second` are the derivatives (NumPy), checked against finite differences
@@ -162,19 +162,6 @@ class Atoms:
         inv = np.argsort(np.concatenate(order), kind="stable")
         return take(concat(parts), inv)
 
-    def evaluate(
-        self,
-        get: Callable[[IntArray], Any],
-        ops: Ops,
-        concat: Callable[[list[Any]], Any],
-        take: Callable[[Any, IntArray], Any],
-        const: Callable[[FloatArray], Any] = lambda a: a,
-    ) -> Any:
-        """φ(x) for all atoms. ``get(idx)`` gathers the variables at flat positions ``idx``,
-        ``take(v, idx)`` gathers entries of an intermediate vector, ``concat`` stacks and
-        ``const`` turns a NumPy vector into the layer's constant."""
-        return concat(self.evaluate_by_kind(get, ops, concat, take, const))
-
     def evaluate_by_kind(
         self,
         get: Callable[[IntArray], Any],
@@ -183,7 +170,10 @@ class Atoms:
         take: Callable[[Any, IntArray], Any],
         const: Callable[[FloatArray], Any] = lambda a: a,
     ) -> list[Any]:
-        """The values of :meth:`evaluate`, one vector per kind (in :data:`KINDS` order)."""
+        """φ(x), one vector per kind (in :data:`KINDS` order). ``get(idx)`` gathers the
+        variables at flat positions ``idx``, ``take(v, idx)`` gathers entries of an
+        intermediate vector, ``concat`` stacks and ``const`` turns a NumPy vector into the
+        layer's constant."""
         prod = get(self.product[0]) * get(self.product[1])
         expo = ops.exp(const(self.exp_scale) * (get(self.exp[0]) - get(self.exp[1])))
         price = self._price_values(get(self.price), self.price_m, ops, concat, take)
@@ -194,15 +184,13 @@ class Atoms:
 
     def values(self, x: FloatArray) -> FloatArray:
         """φ(x) on a NumPy vector."""
-        return np.asarray(
-            self.evaluate(
-                lambda idx: x[idx],
-                NUMPY_OPS,
-                lambda parts: np.concatenate(parts) if parts else np.zeros(0),
-                lambda v, idx: np.asarray(v)[idx],
-            ),
-            dtype=np.float64,
+        parts = self.evaluate_by_kind(
+            lambda idx: x[idx],
+            NUMPY_OPS,
+            lambda ps: np.concatenate(ps) if ps else np.zeros(0),
+            lambda v, idx: np.asarray(v)[idx],
         )
+        return np.concatenate(parts).astype(np.float64)
 
     # -- derivatives (NumPy) -----------------------------------------------------------------
     def _price_derivatives(self, z: FloatArray, m: IntArray) -> tuple[FloatArray, ...]:

@@ -2,7 +2,7 @@ r"""CasADi translation of an equilibrium system: ``{"x", "f", "g"}`` for ``nlpso
 
 The free variables are one MX vector; the full vector is x = S x_free + x_fixed, the rows
 g = A x + B φ(x) with φ the atoms evaluated by their one definition
-(:meth:`~smfe.system.atoms.Atoms.evaluate`) on MX vectors, and f = −J (Ipopt minimises).
+(:meth:`~smfe.system.atoms.Atoms.evaluate_by_kind`) on MX vectors, and f = −J (Ipopt minimises).
 The linear part is a Function whose Jacobian is declared to be A, the rest a handful of
 sparse gathers and products, so CasADi's derivative set-up stays near-linear in the number of
 non-zeros.

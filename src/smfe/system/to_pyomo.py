@@ -3,7 +3,7 @@ r"""Pyomo translation of an equilibrium system: the model of record (export, any
 Every variable block becomes an indexed ``Var`` over named sets (``theta[j]``, ``V[t, x]``,
 ``Q[t, i]``, ...; a fixed block is fixed), every row block an indexed ``Constraint`` with the
 block's name and keys (``bellman[t, i]``, ``softmax[t, i]``, ``flow[t, x]``, ...), the atoms
-come from their one definition (:meth:`~smfe.system.atoms.Atoms.evaluate`) on arrays of
+come from their one definition (:meth:`~smfe.system.atoms.Atoms.evaluate_by_kind`) on arrays of
 Pyomo variables, and the prices and θ × price terms, shared by many rows, are named
 ``Expression`` components (``price[k]``, ``price_exposure[k]``, in atom order). A mutable
 right-hand side (the Scholtes ε) is a mutable ``Param``.
@@ -69,8 +69,10 @@ def _atoms(m: Any, system: EquilibriumSystem, x: ObjArray) -> ObjArray:
     def concat(parts: list[Any]) -> Any:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=object)
 
-    phi = system.atoms.evaluate(lambda idx: x[idx], PYOMO_OPS, concat, lambda v, idx: v[idx])
-    phi = np.asarray(phi, dtype=object)
+    parts = system.atoms.evaluate_by_kind(
+        lambda idx: x[idx], PYOMO_OPS, concat, lambda v, idx: v[idx]
+    )
+    phi = np.asarray(concat(parts), dtype=object)
     off, n = system.atoms.offsets, system.atoms.sizes
     for kind, label in (("price", "price"), ("scaled", "price_exposure")):
         sl = slice(off[kind], off[kind] + n[kind])
