@@ -96,10 +96,10 @@ def check_convex(game: Game) -> None:
                 "(each follower must pay exactly the price of the aggregate it loads)"
             )
     for p in game.prices:
-        if p.slope < 0 or p.curvature != 0.0 or p.kinks:
+        if p.slope < 0 or not (p.polynomial and p.curvature == 0.0):
             raise FormulationError(
-                f"price {p.name!r}: needs p(z) = α + βz with β >= 0 and no kinks "
-                "(convex quadratic potential)"
+                f"price {p.name!r}: needs p(z) = α + βz with β >= 0 and no kinks, log or "
+                "rational terms (convex quadratic potential)"
             )
 
 

@@ -107,8 +107,8 @@ class CompiledGame:
             _stack_rows([t.leader_weight_theta for t in g.types], ny * d, sa_sizes, keep) @ Wd
         )
         prices = g.prices
-        self.kinked = [m for m, p in enumerate(prices) if p.kinks]
-        """Prices with kinks (evaluated by :meth:`Price.value_and_slope`)."""
+        self.nonpolynomial = [m for m, p in enumerate(prices) if not p.polynomial]
+        """Prices with kinks, log or rational terms (evaluated by :meth:`Price.value_and_slope`)."""
         self.p_coef = np.array([[p.intercept, p.slope, p.curvature] for p in prices]).reshape(M, 3)
         mu0 = np.concatenate(
             [
@@ -183,7 +183,7 @@ class CompiledGame:
         """p(z) and p'(z), elementwise over (..., M)."""
         a, b, c = self.p_coef[:, 0], self.p_coef[:, 1], self.p_coef[:, 2]
         v, dv = a + b * z + c * z * z, b + 2.0 * c * z
-        for m in self.kinked:
+        for m in self.nonpolynomial:
             v[..., m], dv[..., m] = self.game.prices[m].value_and_slope(z[..., m])
         return v, dv
 

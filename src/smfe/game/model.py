@@ -245,6 +245,7 @@ class Game:
             raise InstanceError("types.name", "type names must be unique")
         self._check_dimensions()
         self._check_transitions_on_decision_set()
+        self._check_price_domains()
 
     # -- sizes -------------------------------------------------------------------------------
     @property
@@ -326,6 +327,26 @@ class Game:
             v = getattr(o, name)
             if v is not None and v.shape != shape:
                 raise InstanceError(f"objective.{name}", f"has shape {v.shape}, expected {shape}")
+
+    def aggregate_ranges(self) -> FloatArray:
+        """[z_min, z_max] per price (M, 2) over every distribution: Σ_k w_k times the least
+        and largest coefficient of an allowed pair."""
+        out = np.zeros((self.n_prices, 2))
+        for t in self.types:
+            if t.aggregate is None:
+                continue
+            allowed = t.aggregate[:, t.mask]  # (M, allowed pairs)
+            if allowed.size:
+                out[:, 0] += t.share * allowed.min(axis=1)
+                out[:, 1] += t.share * allowed.max(axis=1)
+        return out
+
+    def _check_price_domains(self) -> None:
+        """Log and rational price terms must be defined at every reachable aggregate."""
+        for m, (p, (lo, hi)) in enumerate(zip(self.prices, self.aggregate_ranges(), strict=True)):
+            why = p.domain_violation(float(lo), float(hi))
+            if why is not None:
+                raise InstanceError(f"prices[{m}].{why.split(':')[0]}", why.split(": ", 1)[1])
 
     def _check_transitions_on_decision_set(self) -> None:
         """P(θ) rows sum to 1 on the affine hull of Θ and P(start) >= 0 (allowed rows)."""

@@ -1,4 +1,5 @@
-r"""A price of an aggregate: p(z) = α + βz + κz² plus smoothed kinks (a merit-order stack).
+r"""A price of an aggregate: p(z) = α + βz + κz², smoothed kinks (a merit-order stack),
+logarithms c·log(z + ε) and rational terms a/(b + z).
 
 One definition, evaluated on numbers, NumPy arrays and model expressions
 (:meth:`Price.evaluate`), with its first and second derivatives on arrays.
@@ -18,12 +19,17 @@ from smfe.game.checks import FloatArray
 
 @dataclass(frozen=True)
 class Price:
-    r"""p(z) = intercept + slope·z + curvature·z² + Σ_j Δ_j·β·log(1 + e^{(z − k_j)/β}).
+    r"""p(z) = intercept + slope·z + curvature·z² + Σ_j Δ_j·β·log(1 + e^{(z − k_j)/β})
+    + Σ_i c_i·log(z + ε_i) + Σ_l a_l/(b_l + z).
 
     The optional ``kinks`` ((k_j, Δ_j), ...) add slope Δ_j beyond z = k_j, smoothed over a
     width β = ``smoothing`` (softplus): a piecewise-linear supply curve such as a merit-order
-    stack, kept differentiable for Newton and Ipopt. ``slope >= 0, curvature >= 0`` and
-    every partial slope sum non-negative is monotone.
+    stack, kept differentiable for Newton and Ipopt. ``log`` ((c_i, ε_i), ...) with ε_i > 0
+    — with a per-state aggregate z = μ(x) the crowd-aversion reward −c·log(μ(x) + ε) of the
+    MFG literature; ``rational`` ((a_l, b_l), ...) — e.g. a price 1/(1 + z). The game checks
+    that z + ε_i > 0 and b_l + z > 0 over every aggregate it can reach. Monotone
+    (non-decreasing, Lasry–Lions) when the slopes, the curvature, every partial slope sum
+    and every c_i are ≥ 0 and every a_l ≤ 0.
     """
 
     intercept: float = 0.0
@@ -32,6 +38,8 @@ class Price:
     name: str = ""
     kinks: tuple[tuple[float, float], ...] = ()
     smoothing: float = 0.0
+    log: tuple[tuple[float, float], ...] = ()
+    rational: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         for f in ("intercept", "slope", "curvature", "smoothing"):
@@ -52,12 +60,47 @@ class Price:
         object.__setattr__(self, "kinks", tuple(sorted(kinks)))
         if kinks and not self.smoothing > 0.0:
             raise InstanceError("prices.smoothing", "kinks need a smoothing width > 0")
+        object.__setattr__(self, "log", _pairs(self.log, "prices.log", "(coefficient, ε) pairs"))
+        for i, (_, eps) in enumerate(self.log):
+            if not eps > 0.0:
+                raise InstanceError("prices.log", f"needs ε > 0 (the floor), got {eps}", i)
+        object.__setattr__(
+            self, "rational", _pairs(self.rational, "prices.rational", "(a, b) pairs")
+        )
+
+    @property
+    def polynomial(self) -> bool:
+        """α + βz + κz² only (the fast path of the iterative solver, the MILP's form)."""
+        return not (self.kinks or self.log or self.rational)
+
+    def domain_violation(self, lo: float, hi: float) -> str | None:
+        """Why p is undefined somewhere on z ∈ [lo, hi] (``None`` if it is defined)."""
+        for i, (_, eps) in enumerate(self.log):
+            if lo + eps <= 0.0:
+                return f"log[{i}]: z + ε must stay > 0, but z reaches {lo:g} (ε = {eps:g})"
+        for i, (_, b) in enumerate(self.rational):
+            if lo + b <= 0.0:
+                return f"rational[{i}]: b + z must stay > 0, but z reaches {lo:g} (b = {b:g})"
+        return None
+
+    def term_range(self, lo: float, hi: float) -> tuple[float, float]:
+        """[min, max] of the log and rational terms on [lo, hi] (each term is monotone, so
+        the sum of their end-point ranges bounds their sum)."""
+        low = high = 0.0
+        for c, eps in self.log:
+            ends = (c * np.log(lo + eps), c * np.log(hi + eps))
+            low, high = low + min(ends), high + max(ends)
+        for a, b in self.rational:
+            ends = (a / (b + lo), a / (b + hi))
+            low, high = low + min(ends), high + max(ends)
+        return float(low), float(high)
 
     @property
     def monotone(self) -> bool:
         """Non-decreasing on z >= 0, so the aggregate game is monotone (Lasry–Lions)."""
         slopes = self.slope + np.cumsum([0.0] + [d for _, d in self.kinks])
-        return bool(slopes.min() >= 0.0) and self.curvature >= 0.0
+        terms = all(c >= 0.0 for c, _ in self.log) and all(a <= 0.0 for a, _ in self.rational)
+        return bool(slopes.min() >= 0.0) and self.curvature >= 0.0 and terms
 
     def evaluate(self, z: Any, exp: Any = np.exp, log: Any = np.log) -> Any:
         """p(z) for a number or a model expression (pass the modelling layer's exp/log)."""
@@ -69,6 +112,10 @@ class Price:
         beta = self.smoothing
         for k, d in self.kinks:
             e = e + (d * beta) * log(1.0 + exp((z - k) * (1.0 / beta)))
+        for c, eps in self.log:
+            e = e + c * log(z + eps)
+        for a, b in self.rational:
+            e = e + a / (z + b)
         return e
 
     def second_derivative(self, z: FloatArray) -> FloatArray:
@@ -79,6 +126,10 @@ class Price:
         for k, d in self.kinks:
             x = (z - k) / beta
             out = out + d / beta * 0.25 / np.cosh(0.5 * x) ** 2
+        for c, eps in self.log:
+            out = out - c / (z + eps) ** 2
+        for a, b in self.rational:
+            out = out + 2.0 * a / (z + b) ** 3
         return out
 
     def value_and_slope(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -91,4 +142,28 @@ class Price:
             x = (z - k) / beta
             v = v + d * beta * np.logaddexp(0.0, x)
             dv = dv + d * 0.5 * (1.0 + np.tanh(0.5 * x))
+        for c, eps in self.log:
+            v = v + c * np.log(z + eps)
+            dv = dv + c / (z + eps)
+        for a, b in self.rational:
+            v = v + a / (z + b)
+            dv = dv - a / (z + b) ** 2
         return v, dv
+
+
+def _pairs(value: object, field: str, what: str) -> tuple[tuple[float, float], ...]:
+    """A tuple of finite number pairs, bounded like every game number."""
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise InstanceError(field, f"must be a list of {what}") from None
+    out = []
+    for j, pair in enumerate(items):
+        try:
+            a, b = (checks.finite_number(x, f"{field}[{j}]") for x in pair)
+        except InstanceError:
+            raise
+        except (TypeError, ValueError):
+            raise InstanceError(field, f"must be {what}", j) from None
+        out.append((a, b))
+    return tuple(out)

@@ -149,6 +149,8 @@ def game_to_dict(game: Game) -> dict[str, Any]:
                     if p.kinks
                     else {}
                 ),
+                **({"log": [list(t) for t in p.log]} if p.log else {}),
+                **({"rational": [list(t) for t in p.rational]} if p.rational else {}),
             }
             for p in game.prices
         ],
@@ -229,6 +231,8 @@ def _build(doc: GameDoc) -> Game:
             p.name,
             kinks=tuple((k, d) for k, d in p.kinks),
             smoothing=p.smoothing,
+            log=tuple((c, e) for c, e in p.log),
+            rational=tuple((a, b) for a, b in p.rational),
         )
         for p in doc.prices
     )

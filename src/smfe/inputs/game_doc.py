@@ -76,7 +76,8 @@ class FiniteDoc(_Doc):
 
 
 class PriceDoc(_Doc):
-    """p(z) = intercept + slope·z + curvature·z² + smoothed kinks ((knot, slope change))."""
+    """p(z) = intercept + slope·z + curvature·z² + smoothed kinks ((knot, slope change))
+    + Σ c·log(z + ε) ((c, ε)) + Σ a/(b + z) ((a, b))."""
 
     name: str = ""
     intercept: float = 0.0
@@ -84,6 +85,8 @@ class PriceDoc(_Doc):
     curvature: float = 0.0
     kinks: list[tuple[float, float]] = []
     smoothing: float = 0.0
+    log: list[tuple[float, float]] = []
+    rational: list[tuple[float, float]] = []
 
 
 class DecisionDoc(_Doc):

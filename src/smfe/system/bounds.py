@@ -9,6 +9,8 @@ term by term, and :math:`|V| \le (r_{\max} + \tau\log|A|)/(1-\gamma)` (stationar
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -19,40 +21,36 @@ FloatArray = NDArray[np.float64]
 
 
 def aggregate_ranges(cg: CompiledGame) -> FloatArray:
-    """[z_min, z_max] per price (M, 2), over all distributions ν."""
-    M = cg.game.n_prices
-    out = np.zeros((M, 2))
-    G = cg.G.toarray() if M else np.zeros((0, cg.n_sa))
-    for k in range(cg.n_types):
-        sl = slice(cg.sa_off[k], cg.sa_off[k + 1])
-        block = G[:, sl]  # already weighted by the share
-        out[:, 0] += block.min(axis=1, initial=np.inf) if block.size else 0.0
-        out[:, 1] += block.max(axis=1, initial=-np.inf) if block.size else 0.0
-    return out
+    """[z_min, z_max] per price (M, 2), over all distributions ν (:meth:`Game.aggregate_ranges`)."""
+    return cg.game.aggregate_ranges()
 
 
 def price_ranges(cg: CompiledGame) -> FloatArray:
     """[p_min, p_max] per price over the aggregate ranges (exact for quadratics; with kinks,
     the smoothed piecewise-linear part is monotone between knots, so the range is taken over
-    the ends, the knots and the vertex)."""
+    the ends, the knots and the vertex; log and rational terms add their monotone end-point
+    ranges)."""
     z = aggregate_ranges(cg)
     out = np.zeros_like(z)
     for m, (lo, hi) in enumerate(z):
         price = cg.game.prices[m]
+        t_lo, t_hi = price.term_range(float(lo), float(hi))  # log and rational terms
+        out[m] = (t_lo, t_hi)
+        price = dataclasses.replace(price, log=(), rational=())
         if price.kinks:
             cand = [lo, hi] + [k for k, _ in price.kinks if lo < k < hi]
             if price.curvature and lo < -price.slope / (2 * price.curvature) < hi:
                 cand.append(-price.slope / (2 * price.curvature))
             grid = np.unique(np.concatenate([np.linspace(lo, hi, 257), cand]))
             pv = price.value_and_slope(grid)[0]
-            out[m] = (pv.min(), pv.max())
+            out[m] += (pv.min(), pv.max())
             continue
         a, b, c = cg.p_coef[m]
         pts = [lo, hi]
         if c != 0.0 and lo < -b / (2 * c) < hi:
             pts.append(-b / (2 * c))
         vals = [a + b * t + c * t * t for t in pts]
-        out[m] = (min(vals), max(vals))
+        out[m] += (min(vals), max(vals))
     return out
 
 
