@@ -42,6 +42,9 @@ class Method:
     requires: tuple[str, ...]
     options: str
     solve: str
+    constraints: str = "any"
+    """Leader constraints on the mean field it keeps: ``"any"`` (affine and convex
+    quadratic), ``"affine"``, or ``"none"`` (it refuses games that have them)."""
 
     def installed(self) -> bool:
         """True if every optional module it needs can be imported."""
@@ -62,6 +65,15 @@ class Method:
             return f"{self.name} takes {takes} games only, not {label[horizon]} ones"
         if self.leader == "simplex" and game.n_theta and game.decision.simplex_blocks() is None:
             return f"{self.name} needs Θ to be a product of simplices"
+        if game.constraints and self.leader != "fixed":
+            quadratic = [c.name for c in game.constraints if c.quadratic]
+            if self.constraints == "none":
+                return (
+                    f"{self.name} cannot keep leader constraints on the mean field "
+                    f"({', '.join(c.name for c in game.constraints)}); use 'sqp'"
+                )
+            if self.constraints == "affine" and quadratic:
+                return f"{self.name} takes affine leader constraints only, not {quadratic}"
         if not self.installed():
             missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
             return f"{self.name} needs {', '.join(missing)}, which is not installed"
@@ -77,8 +89,8 @@ class Method:
         return resolve(self.options), resolve(self.solve)
 
 
-def _m(*args: Any) -> Method:
-    return Method(*args)
+def _m(*args: Any, **kwargs: Any) -> Method:
+    return Method(*args, **kwargs)
 
 
 ITERATIVE, FORMULATION = "iterative", "formulation"
@@ -105,6 +117,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "smfe.solvers.options:LeaderOptions",
         f"{_SOLVERS}:solve_pgd",
+        constraints="none",
     ),
     _m(
         "fd-pgd",
@@ -116,6 +129,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "smfe.solvers.options:LeaderOptions",
         f"{_SOLVERS}:solve_fd_pgd",
+        constraints="none",
     ),
     _m(
         "leader-pi",
@@ -127,6 +141,18 @@ METHODS: tuple[Method, ...] = (
         (),
         "smfe.solvers.options:LeaderOptions",
         f"{_SOLVERS}:solve_leader_pi",
+        constraints="none",
+    ),
+    _m(
+        "sqp",
+        "leader SQP (SLSQP) with implicit gradients; keeps constraints on the mean field",
+        ITERATIVE,
+        ALL_RESPONSES,
+        BOTH_HORIZONS,
+        "any",
+        (),
+        "smfe.solvers.options:LeaderOptions",
+        f"{_SOLVERS}:solve_sqp",
     ),
     _m(
         "sample-mfe",
@@ -182,6 +208,7 @@ METHODS: tuple[Method, ...] = (
         ("highspy", "pyomo"),
         "smfe.formulations.milp_solve:MILPOptions",
         "smfe.formulations.milp_solve:solve_milp",
+        constraints="affine",
     ),
     _m(
         "convex-mfe",
@@ -220,6 +247,7 @@ def capabilities() -> list[dict[str, Any]]:
             "responses": ",".join(m.responses),
             "horizons": ",".join(m.horizons),
             "leader": m.leader,
+            "constraints": m.constraints,
             "requires": ",".join(m.requires) or "-",
             "installed": m.installed(),
             "summary": m.summary,
@@ -229,10 +257,13 @@ def capabilities() -> list[dict[str, Any]]:
 
 
 def default_method(game: Game) -> str:
-    """``mfe`` without leader decision, ``pgd`` for a soft response with τ > 0,
-    ``leader-pi`` when Θ is a product of simplices, else ``fd-pgd``."""
+    """``mfe`` without leader decision, ``sqp`` with leader constraints on the mean field,
+    ``pgd`` for a soft response with τ > 0, ``leader-pi`` when Θ is a product of simplices,
+    else ``fd-pgd``."""
     if game.n_theta == 0:
         return "mfe"
+    if game.constraints:
+        return "sqp"
     if game.tau > 0.0 and game.response == Response.SOFT:
         return "pgd"
     if game.decision.simplex_blocks() is not None:

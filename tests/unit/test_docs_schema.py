@@ -10,6 +10,7 @@ import pytest
 
 from smfe.inputs.game_doc import (
     ArrayDoc,
+    ConstraintDoc,
     DecisionDoc,
     FiniteDoc,
     GameDoc,
@@ -49,6 +50,7 @@ def test_game_format_doc_matches_the_schema() -> None:
         "`prices[m]`": set(PriceDoc.model_fields),
         "`decision`": set(DecisionDoc.model_fields),
         "`objective`": set(ObjectiveDoc.model_fields),
+        "`constraints[i]`": set(ConstraintDoc.model_fields),
         "`types[k]`": set(TypeDoc.model_fields),
     }
     for section, keys in expect.items():

@@ -4,6 +4,10 @@
 game, checks the MFE conditions, computes exploitability by its own dynamic programming and,
 for the leader, feasibility and first-order stationarity (the projected-gradient norm
 ‖θ − Proj_Θ(θ + ∇J(θ))‖∞, with ∇J the total derivative through the follower equilibrium).
+With leader constraints on the mean field (:mod:`smfe.game.constraint`) it checks their
+bounds (violation relative to max(1, |bound|)) and replaces the projected gradient by the
+KKT residual with multipliers fitted afresh (:mod:`smfe.certification.kkt`), which it
+reports as shadow prices.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Tolerances:
     bellman: float = 1e-8  # relative to max(1, |V|)
     exploitability: float = 1e-7
     leader_feasibility: float = 1e-8
+    leader_constraints: float = 1e-7  # relative to max(1, |bound|)
     leader_stationarity: float = 1e-5
     feasible: float = 1e-6  # a point failing the tolerances above is still labelled 'feasible'
     # (not 'infeasible') when its consistency, policy and Θ residuals are below this
@@ -48,6 +53,8 @@ class Certificate:
     notes: tuple[str, ...] = ()
     unique_mfe: bool | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    multipliers: dict[str, float] = field(default_factory=dict)
+    """Shadow prices of the leader constraints (:mod:`smfe.certification.kkt`), by name."""
 
     def __str__(self) -> str:
         lines = [f"certificate: {'PASSED' if self.passed else 'FAILED ' + ', '.join(self.failed)}"]
@@ -57,6 +64,8 @@ class Certificate:
             lines.append(f"  {k:<22} {v:.3e}{mark}")
         for k, v in self.extra.items():
             lines.append(f"  {k:<22} {v:.3e} (reported)")
+        for k, v in self.multipliers.items():
+            lines.append(f"  shadow price {k:<9} {v:+.6g}")
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -102,8 +111,16 @@ def certify_point(
     *,
     leader_gradient: FloatArray | None = None,
     tolerances: Tolerances | None = None,
+    leader: bool | None = None,
 ) -> Certificate:
-    """Certificate of flat arrays (θ, ν (T, N_SA), π (T, N_SA), V) for the compiled game."""
+    """Certificate of flat arrays (θ, ν (T, N_SA), π (T, N_SA), V) for the compiled game.
+
+    ``leader`` says whether the point claims to solve the leader problem (default: whether a
+    leader gradient is given); only then are the leader constraints held to their tolerance
+    (else their violation is reported).
+    """
+    if leader is None:
+        leader = leader_gradient is not None
     tol = tolerances or Tolerances()
     try:
         cg.transition(theta)
@@ -113,7 +130,7 @@ def certify_point(
         tols = {"leader_feasibility": tol.leader_feasibility, "transitions_valid": 0.0}
         return Certificate(res, tols, False, tuple(res), (str(exc),), None, {})
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _certify_point(cg, theta, nu, pi, V, leader_gradient, tol)
+        return _certify_point(cg, theta, nu, pi, V, leader_gradient, tol, leader)
 
 
 def _certify_point(
@@ -124,6 +141,7 @@ def _certify_point(
     V: FloatArray | None,
     leader_gradient: FloatArray | None,
     tol: Tolerances,
+    leader: bool,
 ) -> Certificate:
     g = cg.game
     res: dict[str, float] = {
@@ -146,14 +164,13 @@ def _certify_point(
     else:
         extra["exploitability_unregularised"] = exploitability(cg, theta, nu, pi, 0.0)[0]
         notes.append("Boltzmann response: exploitability is reported, not required to vanish")
+    multipliers: dict[str, float] = {}
     if g.n_theta:
-        from smfe.game.projection import project
-
         res["leader_feasibility"] = g.decision.violation(theta)
-        if leader_gradient is not None:
-            res["leader_stationarity"] = float(
-                np.abs(theta - project(g.decision, theta + leader_gradient)).max()
-            )
+    if g.constraints:
+        (res if leader else extra)["leader_constraints"] = cg.constraint_violation(theta, nu)
+    if g.n_theta and leader_gradient is not None:
+        res["leader_stationarity"], multipliers = _stationarity(cg, theta, nu, V, leader_gradient)
     res = {k: (v if np.isfinite(v) else float("inf")) for k, v in res.items()}
     tols = {k: getattr(tol, k) for k in res}
     failed = tuple(k for k, v in res.items() if not v <= tols[k])
@@ -161,4 +178,35 @@ def _certify_point(
     uniq, why = unique_mfe(g)
     if why:
         notes.append(why)
-    return Certificate(res, tols, not failed, failed, tuple(notes), uniq, extra)
+    return Certificate(res, tols, not failed, failed, tuple(notes), uniq, extra, multipliers)
+
+
+def _stationarity(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    V: FloatArray | None,
+    grad: FloatArray,
+) -> tuple[float, dict[str, float]]:
+    """The projected-gradient norm, or with leader constraints the KKT residual and the
+    constraints' multipliers (total gradients recomputed here, not taken from the method)."""
+    g = cg.game
+    if not g.constraints:
+        from smfe.game.projection import project
+
+        return float(np.abs(theta - project(g.decision, theta + grad)).max()), {}
+    from smfe.certification.kkt import kkt_point
+    from smfe.solvers.leader import constraint_jacobian
+
+    cons = g.constraints
+    point = kkt_point(
+        g.decision,
+        theta,
+        grad,
+        constraint_jacobian(cg, theta, nu, V),
+        cg.constraint_values(theta, nu),
+        np.array([c.lower for c in cons]),
+        np.array([c.upper for c in cons]),
+        tuple(c.name for c in cons),
+    )
+    return point.residual, {c.name: float(m) for c, m in zip(cons, point.multipliers, strict=True)}

@@ -44,4 +44,6 @@ def certify(
     grad = None
     if leader and game.n_theta:
         grad = total_gradient(cg, theta, nu, V)
-    return certify_point(cg, theta, nu, pi, V, leader_gradient=grad, tolerances=tolerances)
+    return certify_point(
+        cg, theta, nu, pi, V, leader_gradient=grad, tolerances=tolerances, leader=leader
+    )

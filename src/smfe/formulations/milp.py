@@ -26,7 +26,7 @@ may be tight at M (checked, a typed error otherwise). The leader measurements th
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,9 @@ def check_milp(game: Game) -> None:
         why.append("a price has log or rational terms (nonlinear in its aggregate)")
     if any(t.exposure_theta is not None and np.any(t.exposure_theta) for t in game.types):
         why.append("rewards contain θ × price products")
+    quadratic = [c.name for c in game.constraints if c.quadratic]
+    if quadratic:
+        why.append(f"leader constraints {quadratic} are quadratic (affine ones are taken)")
     D = game.objective.y_quadratic
     if D is not None and np.any(D):
         why.append(
@@ -148,6 +151,7 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
             ),
         )
     _add_leader_objective(m, cg, entries)
+    _add_leader_constraints(m, cg, entries)
     if route == "gdp":
         pyo.TransformationFactory("mpec.simple_disjunction").apply_to(m)
         pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=M)
@@ -162,26 +166,21 @@ def _row(mat: sp.csr_array, i: int) -> tuple[NDArray[np.int64], FloatArray]:
     return mat.indices[a:b], mat.data[a:b]
 
 
-def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
-    """J with every θ·ν product linearised through w_k = δ_k ν (exact for binary δ)."""
-    g = cg.game
-    o = g.objective
-    K = entries.shape[0]
-    ny = g.n_leader_aggregates
-    coupled = ny and (cg.Hth.nnz or (o.theta_y is not None and np.any(o.theta_y)))
-    J: Any = o.constant
-    for k in range(K):
-        c = 0.0
-        if o.theta_linear is not None:
-            c += float(o.theta_linear @ entries[k])
-        if o.theta_quadratic is not None:
-            c += 0.5 * float(entries[k] @ o.theta_quadratic @ entries[k])
-        if c:
-            J += c * m.delta[k]
-    if not ny:
-        m.objective = pyo.Objective(expr=J, sense=pyo.maximize)
-        return
-    if coupled:
+def _leader_measures(
+    m: Any, cg: CompiledGame, entries: FloatArray, per_entry: bool
+) -> Callable[..., Any]:
+    """y as linear expressions: ``y(k, t, i)`` = δ_k·y_{t,i} through w_k = δ_k ν (exact for
+    binary δ) when ``per_entry`` (needed when H depends on θ), else ``y(None, t, i)`` =
+    (H⁰ν_t)_i."""
+    if not per_entry:
+        H = sp.csr_array(cg.H0)
+
+        def y0(k: int | None, t: int, i: int) -> Any:
+            idx, val = _row(H, i)
+            return sum(float(v) * m.nu[t, int(s)] for s, v in zip(idx, val, strict=True))
+
+        return y0
+    if not hasattr(m, "w"):
         m.w = pyo.Var(m.K, m.T, m.SA, bounds=(0.0, 1.0))
         m.w_nu = pyo.Constraint(m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] <= m.nu[t, i])
         m.w_delta = pyo.Constraint(
@@ -190,30 +189,74 @@ def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None
         m.w_low = pyo.Constraint(
             m.K, m.T, m.SA, rule=lambda _, k, t, i: m.w[k, t, i] >= m.nu[t, i] - (1 - m.delta[k])
         )
-        rows_k = [sp.csr_array(cg.leader_matrix(entries[k])) for k in range(K)]
+    rows_k = [sp.csr_array(cg.leader_matrix(entries[k])) for k in range(entries.shape[0])]
 
-        def y_k(k: int, t: int, i: int) -> Any:
-            idx, val = _row(rows_k[k], i)
-            return sum(float(v) * m.w[k, t, int(s)] for s, v in zip(idx, val, strict=True))
+    def y_k(k: int | None, t: int, i: int) -> Any:
+        assert k is not None
+        idx, val = _row(rows_k[k], i)
+        return sum(float(v) * m.w[k, t, int(s)] for s, v in zip(idx, val, strict=True))
 
+    return y_k
+
+
+def _theta_terms(
+    entries: FloatArray, lin: FloatArray | None, quad: FloatArray | None
+) -> FloatArray:
+    """aᵀθ_k + ½θ_kᵀPθ_k for every menu entry k (constants per entry)."""
+    c = np.zeros(entries.shape[0])
+    if lin is not None:
+        c += entries @ lin
+    if quad is not None:
+        c += 0.5 * np.einsum("kj,jl,kl->k", entries, quad, entries)
+    return c
+
+
+def _add_leader_objective(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
+    """J with every θ·ν product linearised (:func:`_leader_measures`)."""
+    g = cg.game
+    o = g.objective
+    K = entries.shape[0]
+    ny = g.n_leader_aggregates
+    J: Any = o.constant
+    for j, c in enumerate(_theta_terms(entries, o.theta_linear, o.theta_quadratic)):
+        if c:
+            J += float(c) * m.delta[j]
+    if ny:
+        # θ-dependent H, and θᵀB y, need δ_k·y: linearised through w
+        per_entry = bool(cg.Hth.nnz) or (o.theta_y is not None and bool(np.any(o.theta_y)))
+        y = _leader_measures(m, cg, entries, per_entry)
+        ks: tuple[int | None, ...] = tuple(range(K)) if per_entry else (None,)
         for t in range(cg.T):
-            for k in range(K):
-                weights = np.zeros(ny)
-                if o.y_linear is not None:
-                    weights += o.y_linear
-                if o.theta_y is not None:
+            for k in ks:
+                weights = np.zeros(ny) if o.y_linear is None else np.array(o.y_linear)
+                if k is not None and o.theta_y is not None:
                     weights += entries[k] @ o.theta_y
-                J += sum(float(weights[i]) * y_k(k, t, i) for i in range(ny) if weights[i])
-    else:
-        H = sp.csr_array(cg.H0)
-        for t in range(cg.T):
-            for i in range(ny):
-                if o.y_linear is not None and o.y_linear[i]:
-                    idx, val = _row(H, i)
-                    J += float(o.y_linear[i]) * sum(
-                        float(v) * m.nu[t, int(s)] for s, v in zip(idx, val, strict=True)
-                    )
+                J += sum(float(weights[i]) * y(k, t, i) for i in range(ny) if weights[i])
     m.objective = pyo.Objective(expr=J, sense=pyo.maximize)
+
+
+def _add_leader_constraints(m: Any, cg: CompiledGame, entries: FloatArray) -> None:
+    """l ≤ c + aᵀθ + bᵀȳ ≤ u (affine leader constraints), ȳ = Σ_t y_t linearised."""
+    cons = cg.game.constraints
+    if not cons:
+        return
+    K = entries.shape[0]
+    y = _leader_measures(m, cg, entries, bool(cg.Hth.nnz))
+    ks: tuple[int | None, ...] = tuple(range(K)) if cg.Hth.nnz else (None,)
+    ny = cg.game.n_leader_aggregates
+    ybar = [sum(y(k, t, i) for k in ks for t in range(cg.T)) for i in range(ny)]
+    m.leader_constraint = pyo.ConstraintList()
+    for c in cons:
+        th = _theta_terms(entries, c.theta, None)
+        expr = c.constant + sum(float(th[k]) * m.delta[k] for k in range(K) if th[k])
+        if c.y is not None:
+            expr += sum(float(c.y[i]) * ybar[i] for i in range(ny) if c.y[i])
+        if c.equality:
+            m.leader_constraint.add(expr == c.upper)
+        else:
+            lo = c.lower if np.isfinite(c.lower) else None
+            up = c.upper if np.isfinite(c.upper) else None
+            m.leader_constraint.add(pyo.inequality(lo, expr, up))
 
 
 def tight_big_m(built: Built, rel: float = 1e-6) -> list[tuple[int, int]]:

@@ -1,5 +1,6 @@
 """The data model: games, their validation, the flat compiled form, JSON and the catalogue."""
 
+from smfe.game.constraint import LeaderConstraint
 from smfe.game.decision import Decision
 from smfe.game.model import (
     FiniteHorizon,
@@ -16,6 +17,7 @@ __all__ = [
     "FiniteHorizon",
     "FollowerType",
     "Game",
+    "LeaderConstraint",
     "LeaderObjective",
     "Price",
     "Response",

@@ -281,6 +281,52 @@ class CompiledGame:
                 gth += np.einsum("ti,tij->j", gy, dy)
         return gth, gnu
 
+    # -- leader constraints on the mean field (smfe.game.constraint) ---------------------------
+    def leader_totals(self, theta: FloatArray, nu: FloatArray) -> FloatArray:
+        """ȳ = Σ_t H(θ) ν_t, shape (n_y,)."""
+        return self.leader_aggregates(theta, nu).sum(axis=0)
+
+    def constraint_values(self, theta: FloatArray, nu: FloatArray) -> FloatArray:
+        """g_i(θ, ȳ) for every leader constraint, shape (n_c,)."""
+        cons = self.game.constraints
+        if not cons:
+            return np.zeros(0)
+        ybar = self.leader_totals(theta, nu)
+        return np.array([c.value(theta, ybar) for c in cons])
+
+    def constraint_violation(self, theta: FloatArray, nu: FloatArray) -> float:
+        """Largest violation of a leader constraint's bounds relative to max(1, |bound|)
+        (0 when all hold)."""
+        vals = self.constraint_values(theta, nu)
+        worst = 0.0
+        for c, v in zip(self.game.constraints, vals, strict=True):
+            bound = c.upper if v > c.upper else c.lower
+            worst = max(worst, c.violation(float(v)) / max(1.0, abs(bound)))
+        return worst
+
+    def constraint_partials(
+        self, theta: FloatArray, nu: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Partial derivatives (∂g/∂θ (n_c, d), ∂g/∂ν (n_c, T, N_SA)) at fixed (θ, ν)."""
+        cons = self.game.constraints
+        d, ny, T = self.game.n_theta, self.game.n_leader_aggregates, nu.shape[0]
+        gth = np.zeros((len(cons), d))
+        gnu = np.zeros((len(cons), T, self.n_sa))
+        if not cons:
+            return gth, gnu
+        H = self.leader_matrix(theta)
+        ybar = self.leader_totals(theta, nu)
+        dy = (
+            np.asarray(self.Hth @ nu.sum(axis=0)).reshape(ny, d)
+            if self.Hth.nnz
+            else np.zeros((ny, d))
+        )  # ∂ȳ_i/∂θ_j = Σ_t (H_j ν_t)_i
+        for i, c in enumerate(cons):
+            a, b = c.gradients(theta, ybar)
+            gth[i] = a + b @ dy
+            gnu[i] = np.asarray(H.T @ b)[None, :]
+        return gth, gnu
+
     # -- conversions between flat and per-type arrays -----------------------------------------
     def to_types(self, flat: FloatArray) -> list[FloatArray]:
         """(..., N_SA) -> per type (..., S, A), zero on masked pairs."""

@@ -23,7 +23,9 @@ hull and at the start point). The leader maximises
            + \sum_j\theta_j H_{k,i,j}(x,a)\Big),
 
 over Θ = {θ : l ≤ θ ≤ u, A_eq θ = b_eq, A_ub θ ≤ b_ub}; for a stationary game there is one
-:math:`t`. In finite-horizon games aggregates and prices are formed per step.
+:math:`t`. In finite-horizon games aggregates and prices are formed per step. Optional
+``constraints`` bound affine or convex quadratic functions of (θ, Σ_t y_t): rules on the mean
+field (:mod:`smfe.game.constraint`).
 
 This structure is the library's array-expression form: every term is a coefficient array, so
 the same data evaluates on NumPy arrays (:mod:`smfe.game.compiled`) and, coefficient by
@@ -44,6 +46,7 @@ import scipy.sparse as sp
 from smfe.errors import InstanceError
 from smfe.game import checks
 from smfe.game.checks import BoolArray, FloatArray
+from smfe.game.constraint import LeaderConstraint
 from smfe.game.decision import Decision
 from smfe.game.price import Price
 
@@ -212,6 +215,7 @@ class Game:
     decision: Decision
     objective: LeaderObjective = field(default_factory=LeaderObjective)
     prices: tuple[Price, ...] = ()
+    constraints: tuple[LeaderConstraint, ...] = ()
     response: Response = Response.SOFT
     name: str = "game"
     description: str = ""
@@ -225,6 +229,7 @@ class Game:
             raise InstanceError("types", "a game needs at least one follower type")
         object.__setattr__(self, "types", types)
         object.__setattr__(self, "prices", tuple(self.prices))
+        object.__setattr__(self, "constraints", tuple(self.constraints))
         if not isinstance(self.horizon, Stationary | FiniteHorizon):
             raise InstanceError(
                 "horizon", f"must be Stationary or FiniteHorizon, got {self.horizon!r}"
@@ -327,6 +332,14 @@ class Game:
             v = getattr(o, name)
             if v is not None and v.shape != shape:
                 raise InstanceError(f"objective.{name}", f"has shape {v.shape}, expected {shape}")
+        seen: set[str] = set()
+        for c in self.constraints:
+            if not isinstance(c, LeaderConstraint):
+                raise InstanceError("constraints", f"must be LeaderConstraint, got {c!r}")
+            if c.name in seen:
+                raise InstanceError(f"constraints[{c.name}].name", "names must be unique")
+            seen.add(c.name)
+            c.check_dimensions(d, ny)
 
     def aggregate_ranges(self) -> FloatArray:
         """[z_min, z_max] per price (M, 2) over every distribution: Σ_k w_k times the least

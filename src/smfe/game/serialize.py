@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from pydantic import ValidationError
 
 from smfe.errors import InstanceError
+from smfe.game.constraint import LeaderConstraint
 from smfe.game.model import (
     Decision,
     FiniteHorizon,
@@ -28,8 +29,8 @@ from smfe.game.model import (
 )
 from smfe.inputs.budget import Budget
 from smfe.inputs.errors import translate
+from smfe.inputs.game_doc import CONSTRAINT_ARRAYS, ArrayDoc, GameDoc, StationaryDoc
 from smfe.inputs.game_doc import TYPE_ARRAYS as _TYPE_ARRAYS
-from smfe.inputs.game_doc import ArrayDoc, GameDoc, StationaryDoc
 from smfe.inputs.jsondoc import parse_json, read_text, to_json_text
 
 FORMAT = "smfe-game"
@@ -156,6 +157,20 @@ def game_to_dict(game: Game) -> dict[str, Any]:
         ],
         "decision": decision,
         "objective": objective,
+        "constraints": [
+            {
+                "name": c.name,
+                "lower": _bounds(np.array([c.lower]))[0],
+                "upper": _bounds(np.array([c.upper]))[0],
+                "constant": c.constant,
+                **{
+                    k: encode_array(getattr(c, k))
+                    for k in CONSTRAINT_ARRAYS
+                    if getattr(c, k) is not None
+                },
+            }
+            for c in game.constraints
+        ],
         "types": types,
     }
 
@@ -236,6 +251,16 @@ def _build(doc: GameDoc) -> Game:
         )
         for p in doc.prices
     )
+    constraints = tuple(
+        LeaderConstraint(
+            c.name,
+            lower=-np.inf if c.lower is None else c.lower,
+            upper=np.inf if c.upper is None else c.upper,
+            constant=c.constant,
+            **{k: opt(getattr(c, k)) for k in CONSTRAINT_ARRAYS},
+        )
+        for c in doc.constraints
+    )
     return Game(
         types=types,
         horizon=horizon,
@@ -243,6 +268,7 @@ def _build(doc: GameDoc) -> Game:
         decision=decision,
         objective=objective,
         prices=prices,
+        constraints=constraints,
         response=Response(doc.response),
         name=doc.name,
         description=doc.description,

@@ -112,6 +112,21 @@ class ObjectiveDoc(_Doc):
     y_names: list[str] = []
 
 
+class ConstraintDoc(_Doc):
+    """lower ≤ constant + θᵀtheta + ȳᵀy + ½θᵀPθ + ½ȳᵀQȳ ≤ upper, ȳ = Σ_t y_t (null: no bound)."""
+
+    name: str
+    lower: float | None = None
+    upper: float | None = None
+    constant: float = 0.0
+    theta: ArrayDoc | None = None
+    y: ArrayDoc | None = None
+    theta_quadratic: ArrayDoc | None = None
+    y_quadratic: ArrayDoc | None = None
+
+
+CONSTRAINT_ARRAYS = ("theta", "y", "theta_quadratic", "y_quadratic")
+
 TYPE_ARRAYS = (
     "reward_theta",
     "aggregate",
@@ -159,6 +174,7 @@ class GameDoc(_Doc):
     prices: list[PriceDoc] = []
     decision: DecisionDoc
     objective: ObjectiveDoc = ObjectiveDoc()
+    constraints: list[ConstraintDoc] = []
     types: Annotated[list[TypeDoc], Field(min_length=1)]
 
     @field_validator("version")
@@ -181,6 +197,9 @@ class GameDoc(_Doc):
         kernels = [a for t in self.types for a in (t.transition, *t.transition_theta)]
         dense = [a for t in self.types for a in t.arrays if all(a is not k for k in kernels)]
         dense += [a for a in (self.objective.theta_quadratic, self.decision.A_eq) if a is not None]
+        dense += [
+            a for c in self.constraints for a in (c.theta_quadratic, c.y_quadratic) if a is not None
+        ]
         entries = sum(a.size for a in dense)
         # a sparse kernel costs its non-zeros and its index pointers; a dense one, every entry
         sparse = [a for a in kernels if a.index is not None and len(a.shape) == 2]

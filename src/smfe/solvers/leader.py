@@ -61,37 +61,56 @@ def _affine_basis(cg: CompiledGame) -> FloatArray:
     return np.asarray(scipy.linalg.null_space(dec.A_eq))
 
 
-def fd_gradient(
-    cg: CompiledGame, theta: FloatArray, sol: MFESolution, opts: MFEOptions, h: float
+def fd_jacobian(
+    cg: CompiledGame,
+    theta: FloatArray,
+    sol: MFESolution,
+    opts: MFEOptions,
+    h: float,
+    fn: Callable[[FloatArray, FloatArray], FloatArray],
 ) -> tuple[FloatArray, int]:
-    """Central differences of J(θ, ν*(θ)) along a basis of Θ's affine hull; one-sided at bounds."""
+    """Central differences (k, d) of ``fn(θ, ν*(θ))`` (k values) along a basis of Θ's affine
+    hull, each evaluation re-solving the MFE; one-sided at bounds. Returns (jacobian, solves)."""
     dec = cg.game.decision
     basis = _affine_basis(cg)
     tight = MFEOptions.from_dict({**opts.__dict__, "tol": min(opts.tol, 1e-12)})
-    grad = np.zeros(dec.dim)
+    jac: FloatArray | None = None
     solves = 0
 
-    def J(th: FloatArray) -> float:
+    def at(th: FloatArray) -> FloatArray:
         nonlocal solves
         solves += 1
         s = solve_mfe(cg, th, tight, warm=sol)
-        return cg.objective(th, s.nu)
+        return np.atleast_1d(np.asarray(fn(th, s.nu), dtype=np.float64))
 
-    J0: float | None = None
+    f0: FloatArray | None = None
     for i in range(basis.shape[1]):
         e = basis[:, i]
         up_ok = dec.violation(theta + h * e) <= 1e-12
         dn_ok = dec.violation(theta - h * e) <= 1e-12
         if up_ok and dn_ok:
-            slope = (J(theta + h * e) - J(theta - h * e)) / (2 * h)
+            slope = (at(theta + h * e) - at(theta - h * e)) / (2 * h)
         elif up_ok or dn_ok:
-            if J0 is None:
-                J0 = J(theta)
-            slope = (J(theta + h * e) - J0) / h if up_ok else (J0 - J(theta - h * e)) / h
+            if f0 is None:
+                f0 = at(theta)
+            slope = (at(theta + h * e) - f0) / h if up_ok else (f0 - at(theta - h * e)) / h
         else:
-            slope = 0.0
-        grad += slope * e
-    return grad, solves
+            continue
+        jac = np.outer(slope, e) if jac is None else jac + np.outer(slope, e)
+    if jac is None:
+        k = np.atleast_1d(fn(theta, sol.nu)).size
+        jac = np.zeros((k, dec.dim))
+    return jac, solves
+
+
+def fd_gradient(
+    cg: CompiledGame, theta: FloatArray, sol: MFESolution, opts: MFEOptions, h: float
+) -> tuple[FloatArray, int]:
+    """Central differences of J(θ, ν*(θ)) (:func:`fd_jacobian` of the objective)."""
+    jac, solves = fd_jacobian(
+        cg, theta, sol, opts, h, lambda th, nu: np.array([cg.objective(th, nu)])
+    )
+    return jac[0], solves
 
 
 def total_gradient(
@@ -111,6 +130,27 @@ def total_gradient(
     return fd_gradient(cg, theta, sol, opts, h)[0]
 
 
+def constraint_jacobian(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    V: FloatArray | None,
+    opts: MFEOptions | None = None,
+    h: float = 1e-5,
+) -> FloatArray:
+    """Total derivatives (n_c, d) of the leader constraints g(θ, ȳ(ν*(θ))): implicit
+    differentiation for soft responses, else finite differences of re-solved MFEs."""
+    g = cg.game
+    if not g.constraints:
+        return np.zeros((0, g.n_theta))
+    if g.tau > 0.0 and g.response == Response.SOFT and V is not None:
+        gth, gnu = cg.constraint_partials(theta, nu)
+        return sensitivity.implicit_gradients(cg, theta, V, nu, gth, gnu)
+    opts = opts or MFEOptions()
+    sol = solve_mfe(cg, theta, opts)
+    return fd_jacobian(cg, theta, sol, opts, h, cg.constraint_values)[0]
+
+
 def stationarity(cg: CompiledGame, theta: FloatArray, grad: FloatArray) -> float:
     return float(np.abs(theta - project(cg.game.decision, theta + grad)).max(initial=0.0))
 
@@ -125,6 +165,11 @@ def run_leader(
     """Run the outer loop ``method`` in {"pgd", "fd-pgd", "leader-pi"} (module docstring)."""
     g = cg.game
     dec = g.decision
+    if g.constraints:
+        raise FormulationError(
+            f"method {method!r} moves θ by projection onto Θ and cannot keep the leader "
+            "constraints on the mean field; use method 'sqp'"
+        )
     if method == "pgd":
         sensitivity.require_soft(cg, "method 'pgd' (implicit gradient)")
     blocks = dec.simplex_blocks()

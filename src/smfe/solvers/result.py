@@ -51,6 +51,12 @@ class Result:
     def success(self) -> bool:
         return self.status.ok
 
+    @property
+    def shadow_prices(self) -> dict[str, float]:
+        """Multipliers of the leader constraints on the mean field, by name, as the
+        certificate fitted them (:mod:`smfe.certification.kkt`); empty without constraints."""
+        return {} if self.certificate is None else dict(self.certificate.multipliers)
+
     def summary(self) -> str:
         lines = [
             f"game {self.game!r} · method {self.method}",
@@ -84,6 +90,7 @@ class Result:
                 "notes": list(c.notes),
                 "unique_mfe": c.unique_mfe,
                 "extra": c.extra,
+                "shadow_prices": c.multipliers,
             }
         return {
             "format": "smfe-result",
@@ -127,6 +134,7 @@ FEASIBLE_KEYS = (
     "response",
     "exploitability",
     "leader_feasibility",
+    "leader_constraints",
     "transitions_valid",
 )
 """``feasible`` means the point is an equilibrium within the ``feasible`` slack: consistent
@@ -188,6 +196,7 @@ def build_result(
         sol.value,
         leader_gradient=leader_gradient,
         tolerances=tolerances,
+        leader=leader_optimised,
     )
     solution = finalise_status(termination, cert)
     g = cg.game

@@ -2,7 +2,8 @@
 
 * ``mfe`` — the follower MFE at a fixed θ (``theta=`` or the decision set's start);
 * ``sample-mfe`` — the same, learned from simulated transitions only;
-* ``pgd`` / ``fd-pgd`` / ``leader-pi`` — leader loops around the MFE (:mod:`.leader`).
+* ``pgd`` / ``fd-pgd`` / ``leader-pi`` — leader loops around the MFE (:mod:`.leader`);
+* ``sqp`` — the leader problem with constraints on the mean field (:mod:`.sqp`).
 
 Each function has the registry's common signature and returns a certified ``Result``.
 """
@@ -23,6 +24,7 @@ from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import LeaderOptions, MFEOptions, SampleOptions
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.sample_based import solve_mfe_sampled
+from smfe.solvers.sqp import run_sqp
 from smfe.solvers.status import TerminationCondition
 
 FloatArray = NDArray[np.float64]
@@ -76,13 +78,15 @@ def _leader_method(method: str) -> Callable[..., Result]:
     ) -> Result:
         return _leader(game, method, options, theta, tolerances, progress)
 
-    solve.__doc__ = f"Method ``{method}`` (:func:`smfe.solvers.leader.run_leader`)."
+    where = "smfe.solvers.sqp.run_sqp" if method == "sqp" else "smfe.solvers.leader.run_leader"
+    solve.__doc__ = f"Method ``{method}`` (:func:`{where}`)."
     return solve
 
 
 solve_pgd = _leader_method("pgd")
 solve_fd_pgd = _leader_method("fd-pgd")
 solve_leader_pi = _leader_method("leader-pi")
+solve_sqp = _leader_method("sqp")
 
 
 def _leader(
@@ -96,7 +100,10 @@ def _leader(
     """The leader loops of :mod:`.leader`, certified."""
     cg = compile_game(game)
     t0 = time.perf_counter()
-    run = run_leader(cg, method, options, theta, progress)
+    if method == "sqp":
+        run = run_sqp(cg, options, theta, progress)
+    else:
+        run = run_leader(cg, method, options, theta, progress)
     solve_time = time.perf_counter() - t0
     result = build_result(
         cg,

@@ -218,13 +218,28 @@ def implicit_gradient(
     cg: CompiledGame, theta: FloatArray, V: FloatArray, nu: FloatArray
 ) -> FloatArray:
     """dJ/dθ at a soft MFE (V, ν) for θ, by the implicit function theorem (one adjoint solve)."""
+    gth, gnu = cg.objective_gradients(theta, nu)
+    return implicit_gradients(cg, theta, V, nu, gth[None, :], gnu[None])[0]
+
+
+def implicit_gradients(
+    cg: CompiledGame,
+    theta: FloatArray,
+    V: FloatArray,
+    nu: FloatArray,
+    gth: FloatArray,
+    gnu: FloatArray,
+) -> FloatArray:
+    """Total derivatives dφ_i/dθ (k, d) of k functions φ_i(θ, ν) at a soft MFE, from their
+    partials ∂φ/∂θ (k, d) and ∂φ/∂ν (k, T, N_SA): one factorisation, k adjoint solves."""
+    k = gth.shape[0]
+    if cg.game.n_theta == 0 or k == 0:
+        return np.array(gth, dtype=np.float64).reshape(k, cg.game.n_theta)
     u = state_vector(cg, V, nu)
     lin = linearise(cg, theta, u, jacobian=True, theta_jacobian=True)
-    gth, gnu = cg.objective_gradients(theta, nu)
-    if cg.game.n_theta == 0:
-        return gth
     lay = layout(cg)
-    gu = lay.pack(np.zeros((cg.T, cg.n_s)), gnu, np.zeros((cg.T, lay.M)))
+    zeros_v, zeros_z = np.zeros((cg.T, cg.n_s)), np.zeros((cg.T, lay.M))
+    gu = np.column_stack([lay.pack(zeros_v, gnu[i], zeros_z) for i in range(k)])
     assert lin.Ju is not None and lin.Jtheta is not None
     lam = linalg.solve(sp.csc_array(lin.Ju.T), gu, what="adjoint of the MFE system", check=1e-6)
-    return gth - lin.Jtheta.T @ lam
+    return np.asarray(gth - (lin.Jtheta.T @ lam).T)

@@ -15,14 +15,19 @@ Rows, for every step t, state x, pair i = (x, a), price m, leader measurement i:
       \ \ (\text{stationary})\\
    \text{aggregate}&:\ z_t - G\nu_t = 0,\qquad
    \text{measure}:\ y_t - (H^0 + \textstyle\sum_j\theta_jH_j)\nu_t = 0\\
-   \text{theta\_eq/ub}&:\ A_{eq}\theta = b_{eq},\ A_{ub}\theta\le b_{ub}
+   \text{theta\_eq/ub}&:\ A_{eq}\theta = b_{eq},\ A_{ub}\theta\le b_{ub}\\
+   \text{leader\_constraint}&:\ l - c \le a^\top\theta + b^\top\bar y
+      + \tfrac12\theta^\top P\theta + \tfrac12\bar y^\top Q\bar y \le u - c,
+      \quad \bar y = \textstyle\sum_t y_t
 
 with P(θ) = P⁰ + Σ_j θ_j P_j. The exact response replaces softmax by
 ``dominance`` V_t(x) − Q_t(x,a) ≥ 0 and the Scholtes relaxation ``scholtes``
 π·(V − Q) ≤ ε; the Boltzmann response keeps the hard max on (V, Q) with a selection λ and
 puts π = exp((Q − W)/τ) on a soft normaliser W. The objective is the leader's
 J = c₀ + cᵀθ + ½θᵀCθ + Σ_t (dᵀy_t + ½y_tᵀDy_t + θᵀBy_t); y and the ``measure`` rows exist
-only with that objective (the MFE alone leaves them out).
+only with that objective (the MFE alone leaves them out), and so do the rows of the leader
+constraints on the mean field (:mod:`smfe.game.constraint`; quadratic terms are products of
+y (or θ) variables, T² of them per coefficient in finite horizon).
 """
 
 from __future__ import annotations
@@ -294,6 +299,32 @@ class _Assembler:
             self.rows.linear(rows, self.lay.step("y", t), 1.0)
             self.theta_affine(rows, cg.H0, Hj if cg.Hth.nnz else (), "nu", t, -1.0)
 
+    def leader_constraints(self) -> None:
+        """One row per leader constraint: l − c ≤ g(θ, Σ_t y_t) − c ≤ u − c."""
+        cons = self.cg.game.constraints
+        if not cons or "y" not in self.lay:
+            return
+        lo = np.array([c.lower - c.constant for c in cons])
+        up = np.array([c.upper - c.constant for c in cons])
+        r0 = self.rows.block("leader_constraint", _keys(len(cons)), lo, up)
+        d, T = self.cg.game.n_theta, self.cg.T
+        th = self.lay.index("theta", np.arange(d))
+        ys = [self.lay.step("y", t) for t in range(T)]
+        for i, c in enumerate(cons):
+            row = np.array([r0 + i])
+            if c.theta is not None:
+                self.rows.matrix(row, c.theta[None, :], th)
+            for y in ys:
+                if c.y is not None:
+                    self.rows.matrix(row, c.y[None, :], y)
+            pairs = [(th, th, c.theta_quadratic)] if c.theta_quadratic is not None else []
+            if c.y_quadratic is not None:
+                pairs += [(ya, yb, c.y_quadratic) for ya in ys for yb in ys]
+            for left, right, Qm in pairs:
+                q = sp.coo_array(Qm)
+                atoms = self.atoms.product(left[q.row], right[q.col])
+                self.rows.nonlinear(np.full(q.nnz, r0 + i), atoms, 0.5 * q.data)
+
     def objective(self) -> tuple[float, FloatArray, sp.csr_array]:
         """J as (c₀, linear vector, symmetric quadratic matrix) over the full layout."""
         o = self.cg.game.objective
@@ -365,6 +396,7 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
         }
         steps = [a.decision, a.bellman, *response[opts.response]]
         steps += [a.normalise, a.policy, a.flow, lambda: a.aggregates(measures=measures)]
+        steps.append(a.leader_constraints)
     for step in steps:
         step()
     atoms = a.atoms.freeze()
