@@ -267,6 +267,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     from smfe.market.game import market_game
     from smfe.market.instance_file import defaulted_fields, dump_instance, instance_from_json
     from smfe.market.report import OUTPUT_FILES, format_report, write_outputs
+    from smfe.market.rules import Rules
     from smfe.market.solve import solve_tariff
     from smfe.market.supply import MeritOrder
     from smfe.market.tariff import TariffFamily
@@ -299,6 +300,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
         say(f"instance {market.name!r} written to {args.dump_instance}")
         return EXIT_OK
     weights = _weights(args.weight, args.revenue)
+    rules = Rules(args.bill_cap, args.peak_cap, args.bill_reference)
     if not 0.0 < args.tau < float("inf"):
         raise InstanceError("--tau", f"must be a finite temperature > 0, got {args.tau}")
     folder = check_folder(args.out)  # before the solve: a bad path must not cost the run
@@ -321,6 +323,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
         method=args.method,
         cross_check=not args.no_cross_check,
         progress=say,
+        rules=rules,
     )
     print(format_report(study))
     paths = write_outputs(study, folder, force=args.force)

@@ -181,6 +181,26 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
         "wholesale_cost",
     )
     mk.add_argument("--revenue", default="equal", choices=["equal", "at-least", "off"])
+    mk.add_argument(
+        "--bill-cap",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="rule: every group's bill at most (1 + FRACTION) × its bill under --bill-reference",
+    )
+    mk.add_argument(
+        "--bill-reference",
+        default="flat",
+        choices=["flat", "tou", "real-time"],
+        help="the revenue-neutral baseline the bill-impact cap refers to (default flat)",
+    )
+    mk.add_argument(
+        "--peak-cap",
+        type=float,
+        default=None,
+        metavar="KW",
+        help="rule: net load per household at most KW in every hour",
+    )
     mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
     mk.add_argument("--method", default="sqp", choices=["sqp", "nlp"])
     mk.add_argument("--no-cross-check", action="store_true")

@@ -33,10 +33,13 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from smfe.certification.kkt import kkt_point
 from smfe.errors import SolveFailed
 from smfe.game.compiled import compile_game
+from smfe.game.decision import Decision
 from smfe.market.game import MarketGame
 from smfe.market.metrics import Weights, objective, outcomes
+from smfe.market.rules import Rules
 from smfe.solvers import linalg
 from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import MFEOptions
@@ -60,6 +63,9 @@ class MarketPoint:
     gap: float
     grad_value: FloatArray | None = None
     grad_gap: FloatArray | None = None
+    rules: FloatArray = field(default_factory=lambda: np.zeros(0))
+    """The tariff rules' rows r(θ) ≤ 0 (:mod:`smfe.market.rules`) and their total gradients."""
+    grad_rules: FloatArray | None = None
 
 
 def _float_outcomes(out: dict[str, Any]) -> dict[str, Any]:
@@ -72,13 +78,17 @@ def _float_outcomes(out: dict[str, Any]) -> dict[str, Any]:
 class MarketEvaluator:
     """Φ(θ), g(θ) and their gradients through the followers' MFE (module docstring)."""
 
-    def __init__(self, mg: MarketGame, weights: Weights, tol: float = 1e-10) -> None:
+    def __init__(
+        self, mg: MarketGame, weights: Weights, tol: float = 1e-10, rules: Rules | None = None
+    ) -> None:
         import casadi as ca
 
         self.mg, self.weights, self.tol = mg, weights, tol
+        self.rules = rules or Rules()
         self.cg = compile_game(mg.game)
-        d, ny = mg.game.n_theta, mg.n_y
+        d, ny, G = mg.game.n_theta, mg.n_y, len(mg.market.groups)
         th, y, N = ca.SX.sym("theta", d), ca.SX.sym("y", ny), ca.SX.sym("N", 24)
+        ref = ca.SX.sym("reference", G)
         out = outcomes(
             mg,
             [th[j] for j in range(d)],
@@ -88,10 +98,17 @@ class MarketEvaluator:
             log=ca.log,
         )
         phi, gap = objective(out, weights), out["revenue_gap"]
+        rows = self.rules.rows(out, [ref[g] for g in range(G)])
+        r = ca.vertcat(*rows) if rows else ca.SX(0, 1)
         args = ca.vertcat(th, y, N)
         self._fn = ca.Function(
-            "phi", [th, y, N], [phi, gap, ca.gradient(phi, args), ca.gradient(gap, args)]
+            "phi",
+            [th, y, N, ref],
+            [phi, gap, ca.gradient(phi, args), ca.gradient(gap, args), r, ca.jacobian(r, args)],
         )
+        self.rules_count = len(rows)
+        self.reference = np.zeros(G)
+        """The groups' reference bills ($/day) of the bill-impact cap (set by the caller)."""
         self._warm: MFESolution | None = None
         self.evaluations = 0
         self.mfe_seconds = 0.0
@@ -117,76 +134,95 @@ class MarketEvaluator:
         y = cg.leader_aggregates(theta, sol.nu)[0]
         N = cg.aggregates(sol.nu)[0]
         out = _float_outcomes(outcomes(self.mg, theta, y, N))
-        phi, gap, dphi, dgap = (
-            np.asarray(v, dtype=np.float64).ravel() for v in self._fn(theta, y, N)
+        phi, gap, dphi, dgap, r, dr = (
+            np.asarray(v, dtype=np.float64) for v in self._fn(theta, y, N, self.reference)
         )
+        value, gap_v, rules = float(phi.ravel()[0]), float(gap.ravel()[0]), r.ravel()
         if not gradients:
-            return MarketPoint(theta, sol, out, float(phi[0]), float(gap[0]))
+            return MarketPoint(theta, sol, out, value, gap_v, rules=rules)
         d, ny = theta.size, y.size
+        partial = np.vstack([dphi.ravel(), dgap.ravel(), dr.reshape(rules.size, dphi.size)])
         lay = layout(cg)
         with linalg.direct_solves_up_to(DIRECT_LIMIT):
             lin = linearise(
                 cg, theta, state_vector(cg, sol.value, sol.nu), jacobian=True, theta_jacobian=True
             )
         assert lin.Ju is not None and lin.Jtheta is not None
-        rhs = []
-        for g in (dphi, dgap):
-            g_nu = cg.H0.T @ g[d : d + ny]
-            rhs.append(lay.pack(np.zeros((1, cg.n_s)), g_nu[None, :], g[d + ny :][None, :]))
+        rhs = [
+            lay.pack(np.zeros((1, cg.n_s)), (cg.H0.T @ g[d : d + ny])[None, :], g[d + ny :][None])
+            for g in partial
+        ]
         lam = linalg.solve(
             sp.csc_array(lin.Ju.T),
             np.column_stack(rhs),
             what="adjoint of the market MFE",
             check=1e-6,
         )
-        total = [g[:d] - lin.Jtheta.T @ lam[:, i] for i, g in enumerate((dphi, dgap))]
-        return MarketPoint(theta, sol, out, float(phi[0]), float(gap[0]), total[0], total[1])
+        total = partial[:, :d] - (lin.Jtheta.T @ lam).T
+        return MarketPoint(
+            theta, sol, out, value, gap_v, total[0], total[1], rules=rules, grad_rules=total[2:]
+        )
 
 
 @dataclass(frozen=True)
 class KKT:
-    """First-order conditions of the reduced leader problem at θ."""
+    """First-order conditions of the reduced leader problem at θ: the residual (relative to
+    max(1, ‖∇Φ‖∞)), the revenue row's multiplier, the rules' shadow prices by name and the
+    binding bounds and rules."""
 
     residual: float
     multiplier: float
     active: tuple[str, ...]
     scale: float = 1.0
     notes: list[str] = field(default_factory=list)
+    shadow_prices: dict[str, float] = field(default_factory=dict)
+
+
+REVENUE_ROW = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
 
 
 def kkt(
     point: MarketPoint,
-    lower: FloatArray,
-    upper: FloatArray,
+    decision: Decision,
     revenue: str,
-    names: tuple[str, ...],
-    bound_tol: float = 1e-7,
+    rule_names: tuple[str, ...] = (),
 ) -> KKT:
-    """KKT residual of max Φ s.t. g {=,≥} 0, l ≤ θ ≤ u (module docstring)."""
+    """KKT residual of max Φ s.t. revenue gap {=, ≥} 0, rules ≤ 0, θ ∈ Θ, with multipliers
+    fitted by :func:`smfe.certification.kkt.kkt_point` (module docstring)."""
     assert point.grad_value is not None and point.grad_gap is not None
-    th, gphi, gg = point.theta, point.grad_value, point.grad_gap
-    at_lo = th <= lower + bound_tol
-    at_up = th >= upper - bound_tol
-    free = ~(at_lo | at_up)
-    mult = 0.0
-    if revenue != "off":
-        if free.any() and np.abs(gg[free]).max() > 0:
-            mult = float(gphi[free] @ gg[free] / (gg[free] @ gg[free]))
-        if revenue == "at-least":
-            mult = min(mult, 0.0) if abs(point.gap) <= 1e-7 else 0.0
-    L = gphi - mult * gg  # ∇ of Φ + μ g with μ = −mult ≥ 0 for the ≥ form
+    th, gphi = point.theta, point.grad_value
+    n_rules = point.rules.size
+    jac = [] if point.grad_rules is None else list(point.grad_rules)
+    values, lower, upper = list(point.rules), [-np.inf] * n_rules, [0.0] * n_rules
+    names = list(rule_names)
+    if revenue in REVENUE_ROW:
+        jac.insert(0, point.grad_gap)
+        values.insert(0, point.gap)
+        lower.insert(0, REVENUE_ROW[revenue][0])
+        upper.insert(0, REVENUE_ROW[revenue][1])
+        names.insert(0, "revenue")
+    fit = kkt_point(
+        decision,
+        th,
+        gphi,
+        np.array(jac).reshape(len(values), th.size),
+        np.array(values),
+        np.array(lower),
+        np.array(upper),
+        tuple(names),
+    )
     scale = max(1.0, float(np.abs(gphi).max()))
-    viol = np.zeros_like(th)
-    viol[free] = np.abs(L[free])
-    viol[at_lo] = np.maximum(L[at_lo], 0.0)  # increasing θ must not help at a lower bound
-    viol[at_up] = np.maximum(-L[at_up], 0.0)
-    residual = float(viol.max(initial=0.0)) / scale
-    active = tuple(
+    lam = dict(zip(names, (float(v) for v in fit.multipliers), strict=True))
+    mult = lam.pop("revenue", 0.0)
+    bounds = tuple(
         n + ("=lo" if lo else "=up")
-        for n, lo, up in zip(names, at_lo, at_up, strict=True)
+        for n, lo, up in zip(
+            decision.names, th <= decision.lower + 1e-7, th >= decision.upper - 1e-7, strict=True
+        )
         if lo or up
     )
-    return KKT(residual, mult, active, scale)
+    active = bounds + tuple(a for a in fit.active if not a.startswith("revenue"))
+    return KKT(fit.residual / scale, mult, active, scale, shadow_prices=lam)
 
 
 def optimise(
@@ -223,6 +259,14 @@ def optimise(
                 "type": "eq" if mode == "equal" else "ineq",
                 "fun": lambda x: at(x).gap,
                 "jac": lambda x: at(x).grad_gap,
+            }
+        )
+    for i in range(ev.rules_count):
+        cons.append(
+            {
+                "type": "ineq",
+                "fun": lambda x, i=i: -at(x).rules[i],
+                "jac": lambda x, i=i: -np.asarray(at(x).grad_rules)[i],
             }
         )
     res = minimize(

@@ -26,6 +26,7 @@ from smfe.formulations.built import Built
 from smfe.game.compiled import compile_game
 from smfe.market.game import MarketGame
 from smfe.market.metrics import Weights, objective, outcomes
+from smfe.market.rules import Rules
 from smfe.solvers.mfe import MFESolution
 from smfe.system import EquilibriumSystem, SymbolicTerms, SystemOptions, assemble, warm_start
 
@@ -33,8 +34,14 @@ FloatArray = NDArray[np.float64]
 REVENUE_BOUNDS = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
 
 
-def tariff_terms(mg: MarketGame, weights: Weights) -> SymbolicTerms:
-    """Φ as the objective and the revenue-adequacy row, on any symbolic backend."""
+def tariff_terms(
+    mg: MarketGame,
+    weights: Weights,
+    rules: Rules | None = None,
+    reference: FloatArray | None = None,
+) -> SymbolicTerms:
+    """Φ as the objective, the revenue-adequacy row and the tariff rules' rows r ≤ 0
+    (``reference``: the groups' reference bills of a bill-impact cap), on any backend."""
     d, ny = mg.game.n_theta, mg.n_y
 
     last: list[Any] = []  # (blocks, outcomes) of the last translation: built once, used twice
@@ -61,6 +68,12 @@ def tariff_terms(mg: MarketGame, weights: Weights) -> SymbolicTerms:
     if weights.revenue in REVENUE_BOUNDS:
         lo, up = REVENUE_BOUNDS[weights.revenue]
         rows = (("revenue", lambda b, ops: out(b, ops)["revenue_gap"], lo, up),)
+    rules = rules or Rules()
+    G = len(mg.market.groups)
+    ref = np.zeros(G) if reference is None else np.asarray(reference, dtype=np.float64)
+    names = rules.names(G, tuple(g.name for g in mg.market.groups))
+    for i, name in enumerate(names):
+        rows += ((name, lambda b, ops, i=i: rules.rows(out(b, ops), ref)[i], -np.inf, 0.0),)
     return SymbolicTerms(objective=lambda b, ops: objective(out(b, ops), weights), rows=rows)
 
 
@@ -69,13 +82,15 @@ def tariff_system(
     weights: Weights,
     start: MFESolution | None = None,
     fix: FloatArray | None = None,
+    rules: Rules | None = None,
+    reference: FloatArray | None = None,
 ) -> EquilibriumSystem:
-    """The followers' F1 system with the tariff objective and revenue row."""
+    """The followers' F1 system with the tariff objective, revenue row and rules."""
     cg = compile_game(mg.game)
     system = assemble(cg, SystemOptions("soft", fix, "leader"))
     if start is not None:
         warm_start(system, cg, start)
-    return system.with_symbolic(tariff_terms(mg, weights))
+    return system.with_symbolic(tariff_terms(mg, weights, rules, reference))
 
 
 def build_tariff_nlp(

@@ -78,6 +78,22 @@ def study_numbers(study: TariffStudy) -> dict[str, Any]:
             "residual": study.kkt.residual,
             "multiplier": study.kkt.multiplier,
             "active_bounds": list(study.kkt.active),
+            "shadow_prices": dict(study.kkt.shadow_prices),
+        },
+        "rules": {
+            "bill_cap": study.rules.bill_cap,
+            "peak_cap": study.rules.peak_cap,
+            "reference": study.rules.reference,
+            "reference_bills": None
+            if study.reference_bills is None
+            else dict(
+                zip(
+                    [g.name for g in study.market.market.groups],
+                    _num(study.reference_bills),
+                    strict=True,
+                )
+            ),
+            "hold": study.rules_hold,
         },
         "cross_check": None
         if study.cross_check is None
@@ -142,6 +158,19 @@ def format_report(study: TariffStudy) -> str:
         f"Certificate of the optimum: {tariffs['optimal']['status']}; KKT residual "
         f"{nums['kkt']['residual']:.2e}; active bounds: {active}"
     )
+    binding = {k: v for k, v in nums["kkt"]["shadow_prices"].items() if v != 0.0}
+    if study.rules.active:
+        caps = (("bill cap", study.rules.bill_cap), ("peak cap kW", study.rules.peak_cap))
+        lines.append(
+            "Rules: "
+            + ", ".join(f"{k} {v}" for k, v in caps if v is not None)
+            + f" (reference tariff: {study.rules.reference}); they "
+            + ("hold" if study.rules_hold else "are VIOLATED")
+        )
+        lines.append(
+            "Binding rules and shadow prices ($/hh/day per unit relaxation): "
+            + (", ".join(f"{k} {v:+.4g}" for k, v in binding.items()) or "none bind")
+        )
     optima = study.solver_report.get("local_optima", {})
     if len(optima) > 1:
         found = ", ".join(f"{n} {v:.8f}" for n, v in optima.items())

@@ -34,6 +34,7 @@ from smfe.market.data import HOURS
 from smfe.market.game import MarketGame
 from smfe.market.leader import DIRECT_LIMIT, KKT, MarketEvaluator, MarketPoint, kkt, optimise
 from smfe.market.metrics import Weights
+from smfe.market.rules import Rules
 from smfe.market.tariff import PEAK_HOURS, TOU_RATIO
 from smfe.solvers import linalg
 from smfe.solvers.result import Result, build_result
@@ -43,6 +44,8 @@ FloatArray = NDArray[np.float64]
 METHODS = ("sqp", "nlp")
 BASELINES = ("flat", "tou", "real-time")
 KKT_TOL = 1e-5
+RULE_TOL = 1e-7
+"""A tariff rule holds when its row r(θ) ≤ 0 is violated by at most this ($/day or kW)."""
 CROSS_CHECK = AgreeTolerances(objective=None, theta=1e-12, nu=1e-5, policy=1e-5)
 """Iterative MFE vs F1 with θ fixed: ν to 1e-5 (L1), π to 1e-5 on visited states (the
 objectives differ by design: the tariff objective vs the MFE alone)."""
@@ -74,10 +77,22 @@ class TariffStudy:
     cross_check: Agreement | None
     solver_report: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    rules: Rules = field(default_factory=Rules)
+    reference_bills: FloatArray | None = None
+    """The groups' bills under the rules' reference baseline (with a bill-impact cap)."""
+
+    @property
+    def rules_hold(self) -> bool:
+        """Every tariff rule holds at the optimum (to 1e-7 in its own unit)."""
+        return bool(np.all(self.optimal_point_rules <= RULE_TOL))
+
+    @property
+    def optimal_point_rules(self) -> FloatArray:
+        return np.asarray(self.solver_report.get("rules", []), dtype=np.float64)
 
     @property
     def certified(self) -> bool:
-        ok = self.optimal.result.status.ok and self.kkt.residual <= KKT_TOL
+        ok = self.optimal.result.status.ok and self.kkt.residual <= KKT_TOL and self.rules_hold
         return ok and (self.cross_check is None or self.cross_check.ok)
 
 
@@ -155,6 +170,20 @@ def revenue_neutral(
     return ev.point(baseline_theta(mg, kind, c))
 
 
+def _violation(p: MarketPoint, revenue: str) -> float:
+    """How far a point breaks the revenue row and the rules ($/day or kW)."""
+    gap = {"equal": abs(p.gap), "at-least": max(-p.gap, 0.0)}.get(revenue, 0.0)
+    return max(gap, float(np.max(p.rules, initial=0.0)))
+
+
+def _rank(p: MarketPoint, revenue: str) -> tuple[bool, float]:
+    """Multi-start order: points that keep the constraints first, then by objective (an
+    infeasible point's objective is no evidence), else the least violation."""
+    v = _violation(p, revenue)
+    feasible = v <= RULE_TOL
+    return feasible, (p.value if feasible else -v)
+
+
 def _inside(mg: MarketGame, theta: FloatArray) -> bool:
     return mg.game.decision.violation(theta) <= 1e-9
 
@@ -167,14 +196,18 @@ def solve_tariff(
     cross_check: bool = True,
     progress: Progress | None = None,
     start: FloatArray | None = None,
+    rules: Rules | None = None,
 ) -> TariffStudy:
     """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring).
 
-    ``start``: where the leader method starts (default: the best feasible baseline)."""
+    ``start``: where the leader method starts (default: the best feasible baseline);
+    ``rules``: tariff rules kept as constraints (:mod:`smfe.market.rules`)."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
     with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
-        return _solve_tariff(mg, weights or Weights(), method, cross_check, progress, start)
+        return _solve_tariff(
+            mg, weights or Weights(), method, cross_check, progress, start, rules or Rules()
+        )
 
 
 def _solve_tariff(
@@ -184,10 +217,11 @@ def _solve_tariff(
     cross_check: bool,
     progress: Progress | None,
     start: FloatArray | None,
+    rules: Rules,
 ) -> TariffStudy:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
-    ev = MarketEvaluator(mg, weights)
+    ev = MarketEvaluator(mg, weights, rules=rules)
     timings: dict[str, float] = {}
     baselines: dict[str, TariffOutcome] = {}
     kinds = [k for k in BASELINES if k != "real-time" or mg.tariff.pass_through]
@@ -200,6 +234,15 @@ def _solve_tariff(
             continue
         baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
     timings["baselines"] = time.perf_counter() - t0
+    reference = None
+    if rules.bill_cap is not None:
+        if rules.reference not in baselines:
+            raise InstanceError(
+                "rules.reference",
+                f"the {rules.reference!r} baseline is not available for this tariff family",
+            )
+        reference = np.asarray(baselines[rules.reference].outcomes["group_bill"], dtype=float)
+        ev.reference = reference
     feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
     if start is not None:
         starts = {"given": np.asarray(start, dtype=np.float64)}
@@ -223,8 +266,8 @@ def _solve_tariff(
                 ),
             )
         else:
-            runs[name] = _full_space(ev, mg, weights, th0)
-    best_name = max(runs, key=lambda n: runs[n][0].value)
+            runs[name] = _full_space(ev, mg, weights, th0, rules)
+    best_name = max(runs, key=lambda n: _rank(runs[n][0], weights.revenue))
     final, report = runs[best_name]
     report = {
         **report,
@@ -233,10 +276,13 @@ def _solve_tariff(
     }
     timings["optimise"] = time.perf_counter() - t1
     dec = mg.game.decision
-    cert = kkt(final, dec.lower, dec.upper, weights.revenue, dec.names)
+    group_names = tuple(g.name for g in mg.market.groups)
+    cert = kkt(final, dec, weights.revenue, rules.names(len(group_names), group_names))
+    report["rules"] = final.rules.tolist()
     gap_ok = weights.revenue == "off" or (
         abs(final.gap) <= 1e-7 if weights.revenue == "equal" else final.gap >= -1e-7
     )
+    gap_ok = gap_ok and bool(np.all(final.rules <= RULE_TOL))
     optimal = _outcome(
         ev,
         "optimal",
@@ -257,19 +303,24 @@ def _solve_tariff(
         timings["cross_check"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     report["mfe_seconds"] = ev.mfe_seconds
-    return TariffStudy(mg, weights, method, baselines, optimal, cert, check, report, timings)
+    return TariffStudy(
+        mg, weights, method, baselines, optimal, cert, check, report, timings, rules, reference
+    )
 
 
 def _full_space(
-    ev: MarketEvaluator, mg: MarketGame, weights: Weights, start: FloatArray
+    ev: MarketEvaluator, mg: MarketGame, weights: Weights, start: FloatArray, rules: Rules
 ) -> tuple[MarketPoint, dict[str, Any]]:
-    """The full-space NLP: F1 + Φ and the revenue row (:func:`tariff_system`), by Ipopt."""
+    """The full-space NLP: F1 + Φ, the revenue row and the rules (:func:`tariff_system`),
+    by Ipopt."""
     from smfe.formulations.nlp_solve import IPOPT_DEFAULTS
     from smfe.ipopt.system_runs import solve_casadi
     from smfe.market.nlp import tariff_system
 
     sol0 = ev.mfe(start)
-    system = tariff_system(mg, weights, start=replace(sol0, theta=start))
+    system = tariff_system(
+        mg, weights, start=replace(sol0, theta=start), rules=rules, reference=ev.reference
+    )
     run = solve_casadi(system, {**IPOPT_DEFAULTS, "tol": 1e-9, "constr_viol_tol": 1e-9})
     if run.termination != TerminationCondition.CONVERGED:
         raise SolveFailed(f"full-space tariff NLP: Ipopt says {run.status}")
