@@ -175,7 +175,7 @@ def _build(cg: CompiledGame, theta: FloatArray) -> tuple[Any, list[Any]]:
     g = cg.game
     T, gamma, tau = cg.T, cg.gamma, g.tau
     P = cg.transition(theta)
-    r0 = cg.r0 + (cg.R.T @ theta if g.n_theta else 0.0)
+    r0 = cg.r_steps + (cg.R.T @ theta if g.n_theta else 0.0)
     w = cg.share[cg.sa_type]
     ST = sp.csr_matrix(cg.expand.T)
     S = sp.csr_matrix(cg.expand)
@@ -189,7 +189,7 @@ def _build(cg: CompiledGame, theta: FloatArray) -> tuple[Any, list[Any]]:
     obj = 0
     for t in range(T):
         mu_sa = S @ (ST @ nus[t])
-        stage = (w * r0) @ nus[t] - tau * cp_mod.sum(
+        stage = (w * r0[t]) @ nus[t] - tau * cp_mod.sum(
             cp_mod.multiply(w, cp_mod.rel_entr(nus[t], mu_sa))
         )
         if g.n_prices:

@@ -80,6 +80,13 @@ class CompiledGame:
         self.share = share
         w_sa = share[sa_type]
         self.r0 = np.concatenate([t.reward.ravel()[k] for t, k in zip(g.types, keep, strict=True)])
+        T = g.horizon.steps
+        steps = [
+            np.zeros((T, k.size)) if t.reward_steps is None else t.reward_steps.reshape(T, -1)[:, k]
+            for t, k in zip(g.types, keep, strict=True)
+        ]
+        self.r_steps = self.r0[None, :] + np.concatenate(steps, axis=1)
+        """r⁰ at every step, shape (T, N_SA): the base reward plus ``reward_steps``."""
         P0 = sp.block_diag(
             [t.transition[k] for t, k in zip(g.types, keep, strict=True)], format="csr"
         )
@@ -202,12 +209,12 @@ class CompiledGame:
 
     def reward(self, theta: FloatArray, nu: FloatArray) -> FloatArray:
         """r_t(θ, ν_t) for every step, shape (T, N_SA)."""
-        base = self.r0 + self.R.T @ theta if self.game.n_theta else self.r0.copy()
+        base = self.r_steps + (self.R.T @ theta if self.game.n_theta else 0.0)
         if self.game.n_prices == 0:
             return np.broadcast_to(base, (nu.shape[0], self.n_sa)).copy()
         p, _ = self.price(self.aggregates(nu))
         E = self.exposure(theta)
-        return base[None, :] + np.asarray((E.T @ p.T).T)
+        return base + np.asarray((E.T @ p.T).T)
 
     def reward_theta_jacobian(self, theta: FloatArray, p: FloatArray) -> sp.csr_array:
         """∂r/∂θ at prices ``p`` (M,): R^T + E_θ^T (p ⊗ I_d), shape (N_SA, d)."""

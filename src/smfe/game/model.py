@@ -107,7 +107,9 @@ class FollowerType:
 
     Arrays are indexed ``[x, a]`` (and ``[j, x, a]``, ``[m, x, a]``, ``[m, j, x, a]``,
     ``[i, x, a]``, ``[i, j, x, a]`` for the θ-, price- and leader-indexed coefficients of the
-    module docstring). ``transition`` is a dense (S, A, S) array or a sparse (S*A, S) matrix
+    module docstring). ``reward_steps`` ``[t, x, a]`` (finite horizon only) is added to the
+    reward at step t: time-varying data, e.g. a target that moves. ``transition`` is a
+    dense (S, A, S) array or a sparse (S*A, S) matrix
     whose row ``x*A + a`` is P(·|x, a). Missing optional coefficients are zero.
     """
 
@@ -124,6 +126,7 @@ class FollowerType:
     leader_weight: FloatArray | None = None
     leader_weight_theta: FloatArray | None = None
     init: FloatArray | None = None
+    reward_steps: FloatArray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -154,7 +157,7 @@ class FollowerType:
         object.__setattr__(self, "transition_theta", Pj)
         if not Pj:
             checks.check_stochastic_rows(P, mask, f"{f}.transition", A)
-        for name in ("reward_theta", "aggregate", "exposure", "leader_weight"):
+        for name in ("reward_theta", "aggregate", "exposure", "leader_weight", "reward_steps"):
             v = getattr(self, name)
             if v is not None:
                 a = checks.float_array(v, f"{f}.{name}")
@@ -316,6 +319,15 @@ class Game:
                 )
             if (t.exposure is not None or t.exposure_theta is not None) and M == 0:
                 raise InstanceError(f"{f}.exposure", "given but the game has no prices")
+            if t.reward_steps is not None and (
+                not self.finite or t.reward_steps.shape[0] != self.horizon.steps
+            ):
+                raise InstanceError(
+                    f"{f}.reward_steps",
+                    f"has {t.reward_steps.shape[0]} steps; it needs a finite horizon with "
+                    f"T = {t.reward_steps.shape[0]}"
+                    + ("" if self.finite else " (this game is stationary)"),
+                )
             if self.finite and t.init is None:
                 raise InstanceError(
                     f"{f}.init", "a finite-horizon game needs an initial distribution"

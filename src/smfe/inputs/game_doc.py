@@ -135,6 +135,7 @@ TYPE_ARRAYS = (
     "leader_weight",
     "leader_weight_theta",
     "init",
+    "reward_steps",
 )
 
 
@@ -154,6 +155,7 @@ class TypeDoc(_Doc):
     leader_weight: ArrayDoc | None = None
     leader_weight_theta: ArrayDoc | None = None
     init: ArrayDoc | None = None
+    reward_steps: ArrayDoc | None = None
 
     @property
     def arrays(self) -> list[ArrayDoc]:

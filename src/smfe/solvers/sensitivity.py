@@ -110,7 +110,7 @@ def linearise(
     P = cg.transition(theta)
     PT = sp.csr_array(P.T)
     E = cg.exposure(theta)
-    base = cg.r0 + (cg.R.T @ theta if cg.game.n_theta else 0.0)
+    base_t = cg.r_steps + (cg.R.T @ theta if cg.game.n_theta else 0.0)
     S = cg.expand
     I_s = sp.eye_array(cg.n_s, format="csr")
     I_sa = sp.eye_array(cg.n_sa, format="csr")
@@ -124,7 +124,7 @@ def linearise(
         nxt = t + 1 if finite else 0
         Vn = V[nxt] if (not finite or t + 1 < T) else np.zeros(cg.n_s)
         p, dp = cg.price(z[t]) if lay.M else (np.zeros(0), np.zeros(0))
-        r = base + (E.T @ p if lay.M else 0.0)
+        r = base_t[t] + (E.T @ p if lay.M else 0.0)
         q = r + gamma * (P @ Vn)
         Vs, pi = soft_max(cg, q, tau)
         if finite:

@@ -178,7 +178,8 @@ class _Assembler:
     def bellman(self) -> None:
         cg, g = self.cg, self.cg.game
         T, finite, d, M = cg.T, g.finite, g.n_theta, g.n_prices
-        start = self.rows.block("bellman", _keys(T, cg.n_sa), np.tile(cg.r0, T), np.tile(cg.r0, T))
+        r0 = cg.r_steps.ravel()
+        start = self.rows.block("bellman", _keys(T, cg.n_sa), r0, r0)
         E0 = sp.coo_array(cg.E0)
         Eth = sp.coo_array(cg.Eth)
         for t in range(T):

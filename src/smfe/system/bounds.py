@@ -77,7 +77,7 @@ def reward_bound(cg: CompiledGame) -> float:
     dec = g.decision
     if g.n_theta and not (np.isfinite(dec.lower).all() and np.isfinite(dec.upper).all()):
         return float("inf")
-    lo, hi = _affine_range(cg.r0[None, :], cg.R, dec.lower, dec.upper, 1)
+    lo, hi = _affine_range(cg.r_steps, cg.R, dec.lower, dec.upper, 1)
     if g.n_prices:
         pr = price_ranges(cg)
         e_lo, e_hi = _affine_range(cg.E0.toarray(), cg.Eth, dec.lower, dec.upper, g.n_prices)
