@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.certification import residuals
-from smfe.certification.exploitability import exploitability
+from smfe.certification.exploitability import exploitability, literature_exploitability
 from smfe.errors import InstanceError
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Game, Response
@@ -153,6 +153,8 @@ def _certify_point(
         res["bellman"] = residuals.bellman(cg, theta, nu, V)
     notes: list[str] = []
     extra: dict[str, float] = {}
+    if g.finite:
+        extra["exploitability_literature"] = literature_exploitability(cg, theta, pi)
     if g.response == Response.SOFT or g.tau == 0.0:
         res["exploitability"] = exploitability(cg, theta, nu, pi, g.tau)[0]
         if g.tau > 0:
