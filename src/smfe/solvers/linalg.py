@@ -24,6 +24,16 @@ at 3,000 states it took 50 s where restarted GMRES took 0.3 s)."""
 
 _direct_max: ContextVar[int] = ContextVar("direct_max", default=DIRECT_MAX)
 
+BAND_ENTRIES = 40_000_000
+BAND_FLOPS = 3e10
+"""Larger systems are still factorised when a reverse Cuthill–McKee ordering gives them a
+bandwidth b with n·b <= BAND_ENTRIES and n·b² <= BAND_FLOPS: the worst case of a banded LU
+(fill within the band, n·b² operations) then fits memory and about ten seconds — grid and
+chain kernels. Random kernels have b ~ n/5 and stay with GMRES (a 15,000-unknown stationary
+Garnet system passed n·b <= 4e7 alone, and its LU took 440 s against 3 s). Measured on the
+building-evacuation environment (16,000 unknowns, b = 1,312): Newton's steps by LU 1.3 s in
+all against 84 s by GMRES."""
+
 
 @contextmanager
 def direct_solves_up_to(n: int) -> Iterator[None]:
@@ -34,6 +44,20 @@ def direct_solves_up_to(n: int) -> Iterator[None]:
         yield
     finally:
         _direct_max.reset(token)
+
+
+def banded(A: sp.sparray) -> bool:
+    """Whether ``A`` is banded enough to factorise (:data:`BAND_FLOPS`)."""
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    A = sp.csr_array(A)
+    n = A.shape[0]
+    perm = reverse_cuthill_mckee(sp.csr_matrix(A + A.T), symmetric_mode=True)
+    inv = np.empty(n, dtype=np.int64)
+    inv[perm] = np.arange(n)
+    c = A.tocoo()
+    bw = int(np.abs(inv[c.row] - inv[c.col]).max(initial=0)) + 1
+    return n * bw <= BAND_ENTRIES and n * float(bw) ** 2 <= BAND_FLOPS
 
 
 def solve(
@@ -48,7 +72,7 @@ def solve(
     """Solve ``A x = b`` (b may be (n,) or (n, k)); raise SolveFailed if it cannot."""
     A = sp.csc_array(A)
     n = A.shape[0]
-    if n <= _direct_max.get() or b.ndim == 2:
+    if n <= _direct_max.get() or b.ndim == 2 or banded(A):
         try:
             x = np.asarray(spla.splu(A).solve(b))
         except RuntimeError as exc:  # "Factor is exactly singular"
