@@ -13,6 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from smfe.errors import InstanceError
+from smfe.game.environments import (
+    beach_bar,
+    building_evacuation,
+    crowd_motion,
+    equilibrium_price,
+    left_right,
+    rock_paper_scissors,
+)
 from smfe.game.instances import (
     congestion,
     garnet,
@@ -31,6 +39,12 @@ _CATALOGUE: dict[str, Callable[..., Game]] = {
     "garnet": garnet,
     "congestion": congestion,
     "leader-mdp": leader_mdp,
+    "beach-bar": beach_bar,
+    "building-evacuation": building_evacuation,
+    "crowd-motion": crowd_motion,
+    "equilibrium-price": equilibrium_price,
+    "left-right": left_right,
+    "rock-paper-scissors": rock_paper_scissors,
 }
 
 
@@ -54,7 +68,23 @@ def _leader_mdp_sizes(a: dict[str, Any]) -> Sizes:
     return Sizes(pairs=S * A, entries=3 * S * S * A * B + S * S * A, nnz=S * B * S * A * S)
 
 
+def _crowd_sizes(S: int, A: int, T: int) -> Sizes:
+    """Per-state crowd terms: aggregate, exposure (and with a toll, reward_theta and leader
+    weights) are dense (S, S, A) arrays."""
+    return Sizes(pairs=S * A, steps=T + 1, entries=4 * S * S * A + S * A * S, nnz=S * A * S)
+
+
 _SIZES: dict[str, Callable[[dict[str, Any]], Sizes]] = {
+    "beach-bar": lambda a: _crowd_sizes(a["n"], 3, a["T"]),
+    "crowd-motion": lambda a: _crowd_sizes(a["torus_l"] * a["torus_w"], 5, a["T"]),
+    "building-evacuation": lambda a: _crowd_sizes(
+        a["n_floor"] * a["floor_l"] * a["floor_w"], 6, a["T"]
+    ),
+    "equilibrium-price": lambda a: _crowd_sizes(
+        a["s_inv"] + 1, (a["Q"] + 1) * (a["H"] + 1), a["T"]
+    ),
+    "left-right": lambda a: _crowd_sizes(3, 2, 1),
+    "rock-paper-scissors": lambda a: _crowd_sizes(4, 3, a["T"]),
     "two-state": lambda a: Sizes(pairs=4, entries=16, nnz=8),
     "garnet": _garnet_sizes,
     "congestion": _congestion_sizes,

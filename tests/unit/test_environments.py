@@ -1,0 +1,138 @@
+"""The standard MFG environments: encodings checked against equilibria known in closed form,
+the literature's exploitability against a hand computation, and soft MFEs by two methods."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import smfe
+from smfe.certification.certificate import certify_point
+from smfe.certification.exploitability import induced_flow, literature_exploitability
+from smfe.errors import InstanceError
+from smfe.game.compiled import compile_game
+
+EXACT = 1e-12
+"""Exploitability of a closed-form equilibrium (float64 round-off)."""
+AGREE = 1e-7
+"""Iterative MFE vs F1 (Ipopt) on the soft versions: ν in L1."""
+
+ENVIRONMENTS = {
+    "beach-bar": (4, 3, 3),
+    "building-evacuation": (500, 6, 4),
+    "crowd-motion": (400, 5, 4),
+    "equilibrium-price": (4, 9, 5),
+    "left-right": (3, 2, 2),
+    "rock-paper-scissors": (4, 3, 2),
+}
+
+
+@pytest.mark.parametrize(("name", "shape"), ENVIRONMENTS.items())
+def test_defaults_have_the_literature_sizes(name: str, shape: tuple[int, int, int]) -> None:
+    """MFGLib's defaults; its horizon T counts transitions, so T + 1 reward epochs."""
+    g = smfe.make_instance(name)
+    t = g.types[0]
+    assert (t.n_states, t.n_actions, g.horizon.steps) == shape
+    assert g.tau == 0.0 and g.finite and g.horizon.gamma == 1.0
+
+
+def _policy(game: smfe.Game, first: np.ndarray) -> np.ndarray:
+    """Flat (T, N_SA) policy: ``first`` in state 0 at epoch 0, uniform elsewhere."""
+    cg = compile_game(game)
+    pi = np.zeros((cg.T, cg.n_sa))
+    A = game.types[0].n_actions
+    pi[:] = 1.0 / A
+    pi[0, :A] = first
+    return pi
+
+
+def _certify(game: smfe.Game, pi: np.ndarray) -> dict[str, float]:
+    cg = compile_game(game)
+    nu = induced_flow(cg, np.zeros(0), pi)
+    cert = certify_point(cg, np.zeros(0), nu, pi, None)
+    return {**cert.residuals, **cert.extra}
+
+
+def test_left_right_equilibrium_in_closed_form() -> None:
+    """μ(left) = 2μ(right) equalises −μ(left) and −2μ(right): π(left | start) = 2/3."""
+    g = smfe.make_instance("left-right")
+    res = _certify(g, _policy(g, np.array([2 / 3, 1 / 3])))
+    assert res["exploitability"] <= EXACT
+    assert res["exploitability_literature"] <= EXACT
+    # uniform: μ = (½, ½) costs ½ left and 1 right; the best response goes left: gain ¼
+    cg = compile_game(g)
+    assert literature_exploitability(cg, np.zeros(0), _policy(g, np.full(2, 0.5))) == (
+        pytest.approx(0.25, abs=1e-15)
+    )
+
+
+def test_rock_paper_scissors_equilibrium_in_closed_form() -> None:
+    """Indifference of 2s − p, 4r − 2s and 6p − 3r on the simplex."""
+    M = np.array([[0.0, -1.0, 2.0], [4.0, 0.0, -2.0], [-3.0, 6.0, 0.0]])  # payoff of row vs mix
+    lhs = np.vstack([M[0] - M[1], M[1] - M[2], np.ones(3)])
+    mix = np.linalg.solve(lhs, np.array([0.0, 0.0, 1.0]))
+    assert np.all(mix > 0)
+    g = smfe.make_instance("rock-paper-scissors")
+    res = _certify(g, _policy(g, mix))
+    assert res["exploitability_literature"] <= EXACT
+    assert res["consistency"] <= EXACT
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("beach-bar", {"tau": 0.1}),
+        ("equilibrium-price", {"tau": 0.2}),
+        ("crowd-motion", {"torus_l": 4, "torus_w": 3, "tau": 0.3, "c": 2.0}),
+        ("building-evacuation", {"n_floor": 2, "floor_l": 3, "floor_w": 2, "tau": 0.3}),
+    ],
+)
+def test_soft_versions_agree_between_the_iterative_solver_and_f1(
+    name: str, overrides: dict[str, float]
+) -> None:
+    """Log, rational and time-varying rewards through both routes."""
+    g = smfe.make_instance(name, **overrides)
+    it = smfe.solve(g, "mfe")
+    nlp = smfe.solve(g, "soft-nlp")
+    assert it.status.ok and nlp.status.ok, (it.summary(), nlp.summary())
+    gap = sum(float(np.abs(a - b).sum()) for a, b in zip(it.nu, nlp.nu, strict=True))
+    assert gap <= AGREE
+    assert it.certificate is not None
+    assert it.certificate.extra["exploitability_literature"] >= 0.0
+
+
+def test_crowd_motion_reward_moves_with_the_bar() -> None:
+    g = smfe.make_instance("crowd-motion", torus_l=5, torus_w=5, T=4, loc_change_freq=1)
+    steps = g.types[0].reward_steps
+    assert steps is not None and steps.shape == (5, 25, 5)
+    best = [int(np.argmax(steps[t, :, 0])) for t in range(5)]
+    assert best[0] == 12  # the centre of the grid
+    assert len(set(best)) > 1  # the bar moved
+
+
+def test_time_varying_rewards_need_a_matching_finite_horizon() -> None:
+    g = smfe.make_instance("congestion", T=3)
+    t = g.types[0]
+    with pytest.raises(InstanceError, match="T = 2") as exc:
+        dataclasses.replace(g, types=(dataclasses.replace(t, reward_steps=np.zeros((2, 5, 3))),))
+    assert exc.value.field == "types[walkers].reward_steps"
+
+
+def test_equilibrium_price_refuses_what_it_cannot_express() -> None:
+    with pytest.raises(InstanceError) as exc:
+        smfe.make_instance("equilibrium-price", sigma=2.0)
+    assert exc.value.field == "sigma"
+
+
+def test_planner_toll_variant_pgd_and_f1_agree() -> None:
+    """The leader variant (a toll per state against crowding): the implicit-gradient leader
+    and F1 with the leader objective reach the same certified local optimum."""
+    g = smfe.make_instance("beach-bar", tau=0.1, toll_max=2.0)
+    assert g.n_theta == 4 and g.name == "beach-bar-toll"
+    pgd = smfe.solve(g, "pgd")
+    nlp = smfe.solve(g, "soft-nlp")
+    assert pgd.optimality == smfe.Optimality.LOCAL and nlp.optimality == smfe.Optimality.LOCAL
+    assert pgd.objective == pytest.approx(nlp.objective, abs=1e-8)
+    np.testing.assert_allclose(pgd.theta, nlp.theta, atol=1e-4)
