@@ -13,10 +13,21 @@ os.environ.setdefault("PYOMO_CONFIG_DIR", os.path.join(os.path.dirname(__file__)
 
 import smfe
 
+SMALL = {
+    "crowd-motion": {"torus_l": 5, "torus_w": 4, "tau": 0.1},
+    "building-evacuation": {"n_floor": 2, "floor_l": 3, "floor_w": 3, "tau": 0.1},
+    **{
+        name: {"tau": 0.1}
+        for name in ("beach-bar", "equilibrium-price", "left-right", "rock-paper-scissors")
+    },
+}
+"""Soft, smaller versions of the standard environments: their exact defaults take fictitious
+play 5–100 s (the defaults themselves are checked in tests/unit/test_environments.py)."""
+
 
 @pytest.fixture(params=smfe.catalogue())
 def catalogue_game(request: pytest.FixtureRequest) -> smfe.Game:
-    return smfe.make_instance(request.param)
+    return smfe.make_instance(request.param, **SMALL.get(request.param, {}))
 
 
 @pytest.fixture

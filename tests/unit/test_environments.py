@@ -136,3 +136,26 @@ def test_planner_toll_variant_pgd_and_f1_agree() -> None:
     assert pgd.optimality == smfe.Optimality.LOCAL and nlp.optimality == smfe.Optimality.LOCAL
     assert pgd.objective == pytest.approx(nlp.objective, abs=1e-8)
     np.testing.assert_allclose(pgd.theta, nlp.theta, atol=1e-4)
+
+
+MFGLIB_UNIFORM = {
+    "left-right": 0.25,
+    "rock-paper-scissors": 0.3333333730697632,
+    "beach-bar": 1.2212623357772827,
+    "equilibrium-price": 22.215187072753906,
+    "building-evacuation": 0.32126617431640625,
+}
+"""``mfglib.scoring.exploitability_score(env, uniform policy)`` measured with MFGLib 0.3.0 at
+each environment's defaults (float32 PyTorch); ``benchmarks/mfglib_compare.py`` reruns the
+comparison when the ``compare`` extra is installed."""
+
+
+@pytest.mark.parametrize(("name", "expected"), MFGLIB_UNIFORM.items())
+def test_encodings_match_mfglib_on_the_uniform_policy(name: str, expected: float) -> None:
+    """The same game as the reference implementation: its own score of the uniform policy,
+    to float32 precision."""
+    g = smfe.make_instance(name)
+    cg = compile_game(g)
+    A = g.types[0].n_actions
+    ours = literature_exploitability(cg, np.zeros(0), np.full((cg.T, cg.n_sa), 1.0 / A))
+    assert ours == pytest.approx(expected, rel=5e-6)

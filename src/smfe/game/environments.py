@@ -126,21 +126,19 @@ def beach_bar(
     T: int = 2,
     log_eps: float = 1e-20,
     p_still: float = 0.5,
-    distance_weight: float = 1.0,
     tau: float = 0.0,
     toll_max: float = 0.0,
 ) -> Game:
     r"""Beach bar (Perrin et al., *Fictitious play for mean field games*, NeurIPS 2020;
-    MFGLib ``mfglib/env/examples/beach_bar.py``).
+    MFGLib 0.3.0 ``mfglib/env/examples/beach_bar.py``).
 
-    States 0..n−1 on a line (moves are clipped at the ends), actions left / stay / right
-    with noise: the move lands one further left, on target or one further right with
-    probabilities (1 − p)/2, p, (1 − p)/2. Reward
-    :math:`w\,|x - x_{bar}| - \tfrac1n 1[a \ne \text{stay}] - \log(\mu_t(x) + \varepsilon)`.
-    With ``distance_weight`` w = 1 this is the reference implementation as shipped (it
-    *adds* the distance to the bar, against the paper's story of agents that want to be
-    close to it); w = −1 is the paper's version. μ₀ uniform. ``toll_max`` > 0: the
-    planner's variant (a toll per state against crowding; :func:`_crowd_game`).
+    States 0..n−1 (moves are clipped at the ends), actions left / stay / right with noise:
+    the move lands one further left, on target or one further right with probabilities
+    (1 − p)/2, p, (1 − p)/2. Reward
+    :math:`-d(x, x_{bar}) - \tfrac1n 1[a \ne \text{stay}] - \log(\mu_t(x) + \varepsilon)`
+    with d the distance on the circle of n positions (the beach is a torus for the reward,
+    as in the reference implementation). μ₀ uniform. ``toll_max`` > 0: the planner's variant
+    (a toll per state against crowding; :func:`_crowd_game`).
     """
     _check_positive_int(n=n, T=T)
     if not 0 <= bar_loc < n:
@@ -153,14 +151,15 @@ def beach_bar(
         for a in range(3):
             for e, pr in noise:
                 P[x, a, min(max(x + a - 1 + e, 0), n - 1)] += pr
-    dist = np.abs(np.arange(n) - bar_loc)[:, None] * np.ones((1, 3))
+    gap = np.abs(np.arange(n) - bar_loc)
+    dist = np.minimum(gap, n - gap)[:, None] * np.ones((1, 3))
     move = np.tile(np.array([1.0, 0.0, 1.0]) / n, (n, 1))
     prices, states, expo = _log_crowd(n, 1.0, log_eps)
     return _crowd_game(
         "beach-bar",
         "beach bar (Perrin et al. 2020; MFGLib beach_bar)",
         P,
-        distance_weight * dist - move,
+        -dist - move,
         np.full(n, 1.0 / n),
         T,
         tau,
@@ -263,14 +262,14 @@ def building_evacuation(
     log_eps: float = 1e-20,
     tau: float = 0.0,
 ) -> Game:
-    r"""Building evacuation (Pérolat et al. 2022; MFGLib
+    r"""Building evacuation (Pérolat et al. 2022; MFGLib 0.3.0
     ``mfglib/env/examples/building_evacuation.py``).
 
     States (floor, l, w); deterministic actions right, left, up, down (clipped), downstairs
     (floor − 1 from the corner (0, 0)) and upstairs (floor + 1 from the corner (l−1, w−1)).
-    Reward :math:`-\eta\log(\mu_t(x) + \varepsilon)` plus ``evac_r`` on floor index
-    n_floor − 1 — the reference implementation pays the bonus on the *last* floor index
-    (followed here; the paper's agents want to reach the ground floor). μ₀ uniform.
+    Reward :math:`-\eta\log(\mu_t(x) + \varepsilon)` plus ``evac_r`` on the ground floor
+    (floor 0). The reference implementation clamps, −η·log(max(μ, ε)); the two differ by at
+    most η·ε/μ (1e-10 at μ = 1e-10 with the default ε = 1e-20). μ₀ uniform.
     """
     _check_positive_int(n_floor=n_floor, floor_l=floor_l, floor_w=floor_w, T=T)
     F, L, W = n_floor, floor_l, floor_w
@@ -291,7 +290,7 @@ def building_evacuation(
                 for a, (f2, i2, j2) in enumerate(targets):
                     P[s, a, (f2 * L + i2) * W + j2] = 1.0
     reward = np.zeros((S, 6))
-    reward[(F - 1) * L * W :, :] = evac_r
+    reward[: L * W, :] = evac_r
     prices, states, expo = _log_crowd(S, eta, log_eps)
     return _crowd_game(
         "building-evacuation",
