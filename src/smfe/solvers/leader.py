@@ -113,6 +113,28 @@ def fd_gradient(
     return jac[0], solves
 
 
+def _total(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    V: FloatArray | None,
+    partials: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]],
+    values: Callable[[FloatArray, FloatArray], FloatArray],
+    opts: MFEOptions | None,
+    h: float,
+) -> FloatArray:
+    """Total derivatives (k, d) of k functions φ(θ, ν*(θ)) given their ``partials``
+    ((k, d), (k, T, N_SA)) and ``values``: implicit differentiation for soft responses,
+    else finite differences of re-solved MFEs."""
+    g = cg.game
+    if g.tau > 0.0 and g.response == Response.SOFT and V is not None:
+        gth, gnu = partials(theta, nu)
+        return sensitivity.implicit_gradients(cg, theta, V, nu, gth, gnu)
+    opts = opts or MFEOptions()
+    sol = solve_mfe(cg, theta, opts)
+    return fd_jacobian(cg, theta, sol, opts, h, values)[0]
+
+
 def total_gradient(
     cg: CompiledGame,
     theta: FloatArray,
@@ -121,13 +143,16 @@ def total_gradient(
     opts: MFEOptions | None = None,
     h: float = 1e-5,
 ) -> FloatArray:
-    """∇_θ J(θ, ν*(θ)): implicit differentiation for soft responses, else finite differences."""
-    g = cg.game
-    if g.tau > 0.0 and g.response == Response.SOFT and V is not None:
-        return sensitivity.implicit_gradient(cg, theta, V, nu)
-    opts = opts or MFEOptions()
-    sol = solve_mfe(cg, theta, opts)
-    return fd_gradient(cg, theta, sol, opts, h)[0]
+    """∇_θ J(θ, ν*(θ)) (:func:`_total` of the leader objective)."""
+
+    def partials(th: FloatArray, n: FloatArray) -> tuple[FloatArray, FloatArray]:
+        gth, gnu = cg.objective_gradients(th, n)
+        return gth[None, :], gnu[None]
+
+    def value(th: FloatArray, n: FloatArray) -> FloatArray:
+        return np.array([cg.objective(th, n)])
+
+    return _total(cg, theta, nu, V, partials, value, opts, h)[0]
 
 
 def constraint_jacobian(
@@ -138,17 +163,10 @@ def constraint_jacobian(
     opts: MFEOptions | None = None,
     h: float = 1e-5,
 ) -> FloatArray:
-    """Total derivatives (n_c, d) of the leader constraints g(θ, ȳ(ν*(θ))): implicit
-    differentiation for soft responses, else finite differences of re-solved MFEs."""
-    g = cg.game
-    if not g.constraints:
-        return np.zeros((0, g.n_theta))
-    if g.tau > 0.0 and g.response == Response.SOFT and V is not None:
-        gth, gnu = cg.constraint_partials(theta, nu)
-        return sensitivity.implicit_gradients(cg, theta, V, nu, gth, gnu)
-    opts = opts or MFEOptions()
-    sol = solve_mfe(cg, theta, opts)
-    return fd_jacobian(cg, theta, sol, opts, h, cg.constraint_values)[0]
+    """Total derivatives (n_c, d) of the leader constraints g(θ, ȳ(ν*(θ))) (:func:`_total`)."""
+    if not cg.game.constraints:
+        return np.zeros((0, cg.game.n_theta))
+    return _total(cg, theta, nu, V, cg.constraint_partials, cg.constraint_values, opts, h)
 
 
 def stationarity(cg: CompiledGame, theta: FloatArray, grad: FloatArray) -> float:
