@@ -19,6 +19,7 @@ Exit codes (the contract scripts rely on):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -148,9 +149,10 @@ def _cmd_catalogue(args: argparse.Namespace) -> int:
     from smfe.game.catalogue import catalogue, make_instance, parameters
 
     if args.name is None:
+        width = max(len(n) for n in catalogue())
         for name in catalogue():
             g = make_instance(name)
-            print(f"{name:<12} {g.description}")
+            print(f"{name:<{width}}  {g.description}")
         print("\n`smfe catalogue NAME` lists the --set keys of an instance.")
         return EXIT_OK
     print(f"--set keys of {args.name!r} (KEY=VALUE; VALUE is JSON or a plain string):")
@@ -163,7 +165,16 @@ def _cmd_methods(args: argparse.Namespace) -> int:
     from smfe.registry import capabilities
 
     rows = capabilities()
-    cols = ["method", "family", "responses", "horizons", "leader", "requires", "installed"]
+    cols = [
+        "method",
+        "family",
+        "responses",
+        "horizons",
+        "leader",
+        "constraints",
+        "requires",
+        "installed",
+    ]
     width = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
     print("  ".join(c.ljust(width[c]) for c in cols))
     for r in rows:
@@ -357,7 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = bool(getattr(args, "debug", False))
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # inside the try: a closed pipe is met here, not at exit
+        return code
     except (InstanceError, FormulationError) as exc:
         if debug:
             traceback.print_exc()
@@ -371,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("smfe: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`smfe methods | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (SmfeError, Exception) as exc:  # anything else is a bug or a broken install
         if debug:
             traceback.print_exc()

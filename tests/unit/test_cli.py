@@ -43,3 +43,20 @@ def test_catalogue_lists_names(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for name in ("two-state", "garnet", "congestion", "leader-mdp"):
         assert name in out
+
+
+def test_a_reader_that_stops_early_is_not_an_internal_error() -> None:
+    """`smfe catalogue | head -1`: the closed pipe ends the command quietly."""
+    import subprocess
+    import sys
+
+    code = "import sys; from smfe.cli import main; sys.exit(main(['catalogue']))"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes anything
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0, err
+    assert "internal error" not in err and "Broken pipe" not in err
