@@ -159,3 +159,20 @@ def test_encodings_match_mfglib_on_the_uniform_policy(name: str, expected: float
     A = g.types[0].n_actions
     ours = literature_exploitability(cg, np.zeros(0), np.full((cg.T, cg.n_sa), 1.0 / A))
     assert ours == pytest.approx(expected, rel=5e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "unique"),
+    [
+        ("beach-bar", True),  # −log μ(x) paid in x: a price that falls with the crowd
+        ("equilibrium-price", True),  # revenue p(Σqν)·q with p decreasing
+        ("left-right", True),  # −μ(left), −2μ(right): a congestion charge, λ = −1, −2
+        ("crowd-motion", True),
+        ("rock-paper-scissors", None),  # cross-state payoffs: no monotonicity claimed
+    ],
+)
+def test_lasry_lions_monotonicity_is_detected(name: str, unique: bool | None) -> None:
+    from smfe.certification.certificate import unique_mfe
+
+    assert unique_mfe(smfe.make_instance(name, tau=0.1))[0] is unique
+    assert unique_mfe(smfe.make_instance(name))[0] is None  # τ = 0: not claimed

@@ -73,24 +73,19 @@ class Certificate:
 def unique_mfe(game: Game) -> tuple[bool | None, str]:
     """Whether a sufficient condition for a unique MFE holds, and a note saying which.
 
-    Finite horizon, soft response: with no coupling, or with Lasry–Lions monotone coupling
-    (every type pays exactly the price of the aggregate it loads, exposure = −aggregate,
-    prices non-decreasing), the entropy term makes the MFE unique. Stationary games need
-    ergodicity as well, which is not checked, so the answer there is ``None``.
+    Finite horizon, soft response: with no coupling, or with Lasry–Lions monotone coupling,
+    the entropy term makes the MFE unique. The coupling is monotone when every price m is
+    paid in proportion to the load each type puts on it, exposure_k[m] = λ_m·aggregate_k[m]
+    with one λ_m for all types, and the price moves against the payer: non-decreasing with
+    λ_m < 0 (a congestion charge), non-increasing with λ_m > 0 (a revenue that falls with the
+    crowd, −log μ, a market-clearing price). Stationary games need ergodicity as well, which
+    is not checked, so the answer there is ``None``.
     """
     soft = game.tau > 0.0 and game.response == Response.SOFT
     coupled = game.n_prices > 0 and any(
         t.exposure is not None or t.exposure_theta is not None for t in game.types
     )
-    aligned = all(
-        t.exposure_theta is None
-        and (
-            t.exposure is None
-            or (t.aggregate is not None and np.array_equal(t.exposure, -t.aggregate))
-        )
-        for t in game.types
-    )
-    monotone = not coupled or (aligned and all(p.monotone for p in game.prices))
+    monotone = not coupled or all(_monotone_price(game, m) for m in range(game.n_prices))
     if not (soft and monotone):
         return None, "no uniqueness condition checked holds"
     if game.finite:
@@ -100,6 +95,29 @@ def unique_mfe(game: Game) -> tuple[bool | None, str]:
         "soft response with monotone (or no) coupling: unique if the chains are ergodic "
         "(not checked)",
     )
+
+
+def _monotone_price(game: Game, m: int) -> bool:
+    """Price m couples monotonically (see :func:`unique_mfe`)."""
+    ratio: float | None = None
+    for t in game.types:
+        if t.exposure_theta is not None and np.any(t.exposure_theta[m]):
+            return False
+        e = np.zeros(t.mask.shape) if t.exposure is None else t.exposure[m]
+        g = np.zeros(t.mask.shape) if t.aggregate is None else t.aggregate[m]
+        if not np.any(e):
+            continue
+        nz = np.flatnonzero(g)
+        if nz.size == 0:
+            return False
+        lam = float(e.ravel()[nz[0]] / g.ravel()[nz[0]])
+        if not np.allclose(e, lam * g, rtol=1e-12, atol=0.0):
+            return False
+        if ratio is not None and not np.isclose(lam, ratio, rtol=1e-12, atol=0.0):
+            return False
+        ratio = lam
+    p = game.prices[m]
+    return ratio is None or (p.monotone if ratio < 0.0 else p.antitone)
 
 
 def certify_point(

@@ -102,6 +102,13 @@ class Price:
         terms = all(c >= 0.0 for c, _ in self.log) and all(a <= 0.0 for a, _ in self.rational)
         return bool(slopes.min() >= 0.0) and self.curvature >= 0.0 and terms
 
+    @property
+    def antitone(self) -> bool:
+        """Non-increasing on z >= 0 (e.g. −log(z + ε), d/(z + e₀))."""
+        slopes = self.slope + np.cumsum([0.0] + [d for _, d in self.kinks])
+        terms = all(c <= 0.0 for c, _ in self.log) and all(a >= 0.0 for a, _ in self.rational)
+        return bool(slopes.max() <= 0.0) and self.curvature <= 0.0 and terms
+
     def evaluate(self, z: Any, exp: Any = np.exp, log: Any = np.log) -> Any:
         """p(z) for a number or a model expression (pass the modelling layer's exp/log)."""
         e: Any = self.intercept
