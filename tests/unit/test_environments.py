@@ -120,6 +120,13 @@ def test_time_varying_rewards_need_a_matching_finite_horizon() -> None:
     assert exc.value.field == "types[walkers].reward_steps"
 
 
+@pytest.mark.parametrize("name", ["beach-bar", "crowd-motion"])
+def test_noise_probability_is_checked_by_name(name: str) -> None:
+    with pytest.raises(InstanceError) as exc:
+        smfe.make_instance(name, p_still=1.5)
+    assert exc.value.field == "p_still"
+
+
 def test_equilibrium_price_refuses_what_it_cannot_express() -> None:
     with pytest.raises(InstanceError) as exc:
         smfe.make_instance("equilibrium-price", sigma=2.0)

@@ -24,6 +24,7 @@ def _game(*constraints: smfe.LeaderConstraint) -> smfe.Game:
         ({"upper": 1.0, "lower": 2.0}, "constraints[c].lower", "exceeds"),
         ({}, "constraints[c].upper", "finite lower or upper"),
         ({"upper": float("nan")}, "constraints[c].upper", "NaN"),
+        ({"upper": True}, "constraints[c].upper", "number"),
         ({"upper": 1.0, "y_quadratic": -np.eye(5)}, "constraints[c].y_quadratic", "semi-definite"),
         ({"upper": 1.0, "lower": 0.0, "y_quadratic": np.eye(5)}, "constraints[c].lower", "upper"),
         (

@@ -134,6 +134,9 @@ class LeaderConstraint:
 
 
 def _bound(value: object, field: str) -> float:
+    """A bound: a number (±inf allowed), not a boolean or a string (as checks.finite_number)."""
+    if isinstance(value, bool | str | bytes):
+        raise InstanceError(field, f"must be a number, got {value!r}")
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

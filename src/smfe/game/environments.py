@@ -120,6 +120,12 @@ def _check_positive_int(**kw: int) -> None:
             raise InstanceError(k, f"must be a positive integer, got {v}")
 
 
+def _check_probability(**kw: float) -> None:
+    for k, v in kw.items():
+        if not 0.0 <= v <= 1.0:
+            raise InstanceError(k, f"must be a probability in [0, 1], got {v}")
+
+
 def beach_bar(
     n: int = 4,
     bar_loc: int = 2,
@@ -143,8 +149,7 @@ def beach_bar(
     _check_positive_int(n=n, T=T)
     if not 0 <= bar_loc < n:
         raise InstanceError("bar_loc", f"must lie in 0..{n - 1}, got {bar_loc}")
-    if not 0.0 <= p_still <= 1.0:
-        raise InstanceError("p_still", f"must be a probability, got {p_still}")
+    _check_probability(p_still=p_still)
     P = np.zeros((n, 3, n))
     noise = ((-1, (1 - p_still) / 2), (0, p_still), (1, (1 - p_still) / 2))
     for x in range(n):
@@ -207,6 +212,7 @@ def crowd_motion(
     ``toll_max`` > 0: the planner's variant (a toll per cell against crowding).
     """
     _check_positive_int(torus_l=torus_l, torus_w=torus_w, T=T, loc_change_freq=loc_change_freq)
+    _check_probability(p_still=p_still)
     L, W = torus_l, torus_w
     S = L * W
     acts = [(1, 0), (-1, 0), (0, 1), (0, -1), (0, 0)]
