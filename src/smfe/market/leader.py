@@ -38,7 +38,7 @@ from smfe.errors import SolveFailed
 from smfe.game.compiled import compile_game
 from smfe.game.decision import Decision
 from smfe.market.game import MarketGame
-from smfe.market.metrics import Weights, objective, outcomes
+from smfe.market.metrics import REVENUE_BOUNDS, Weights, objective, outcomes
 from smfe.market.rules import Rules
 from smfe.solvers import linalg
 from smfe.solvers.mfe import MFESolution, solve_mfe
@@ -178,9 +178,6 @@ class KKT:
     shadow_prices: dict[str, float] = field(default_factory=dict)
 
 
-REVENUE_ROW = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
-
-
 def kkt(
     point: MarketPoint,
     decision: Decision,
@@ -195,11 +192,11 @@ def kkt(
     jac = [] if point.grad_rules is None else list(point.grad_rules)
     values, lower, upper = list(point.rules), [-np.inf] * n_rules, [0.0] * n_rules
     names = list(rule_names)
-    if revenue in REVENUE_ROW:
+    if revenue in REVENUE_BOUNDS:
         jac.insert(0, point.grad_gap)
         values.insert(0, point.gap)
-        lower.insert(0, REVENUE_ROW[revenue][0])
-        upper.insert(0, REVENUE_ROW[revenue][1])
+        lower.insert(0, REVENUE_BOUNDS[revenue][0])
+        upper.insert(0, REVENUE_BOUNDS[revenue][1])
         names.insert(0, "revenue")
     fit = kkt_point(
         decision,

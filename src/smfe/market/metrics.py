@@ -38,6 +38,8 @@ from smfe.market.game import MarketGame
 
 FloatArray = NDArray[np.float64]
 REVENUE_MODES = ("equal", "at-least", "off")
+REVENUE_BOUNDS = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
+"""Bounds on the revenue gap (revenue − requirement) per mode; ``off`` has no row."""
 PEAK_SMOOTHING = 0.01  # kW: β of the smooth maximum of the net load
 
 

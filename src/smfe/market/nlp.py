@@ -25,13 +25,12 @@ from numpy.typing import NDArray
 from smfe.formulations.built import Built
 from smfe.game.compiled import compile_game
 from smfe.market.game import MarketGame
-from smfe.market.metrics import Weights, objective, outcomes
+from smfe.market.metrics import REVENUE_BOUNDS, Weights, objective, outcomes
 from smfe.market.rules import Rules
 from smfe.solvers.mfe import MFESolution
 from smfe.system import EquilibriumSystem, SymbolicTerms, SystemOptions, assemble, warm_start
 
 FloatArray = NDArray[np.float64]
-REVENUE_BOUNDS = {"equal": (0.0, 0.0), "at-least": (0.0, np.inf)}
 
 
 def tariff_terms(

@@ -33,7 +33,7 @@ from smfe.errors import InstanceError, SolveFailed
 from smfe.market.data import HOURS
 from smfe.market.game import MarketGame
 from smfe.market.leader import DIRECT_LIMIT, KKT, MarketEvaluator, MarketPoint, kkt, optimise
-from smfe.market.metrics import Weights
+from smfe.market.metrics import REVENUE_BOUNDS, Weights
 from smfe.market.rules import Rules
 from smfe.market.tariff import PEAK_HOURS, TOU_RATIO
 from smfe.solvers import linalg
@@ -172,7 +172,8 @@ def revenue_neutral(
 
 def _violation(p: MarketPoint, revenue: str) -> float:
     """How far a point breaks the revenue row and the rules ($/day or kW)."""
-    gap = {"equal": abs(p.gap), "at-least": max(-p.gap, 0.0)}.get(revenue, 0.0)
+    lo, up = REVENUE_BOUNDS.get(revenue, (-np.inf, np.inf))
+    gap = max(0.0, lo - p.gap, p.gap - up)
     return max(gap, float(np.max(p.rules, initial=0.0)))
 
 
