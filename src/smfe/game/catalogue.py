@@ -20,6 +20,7 @@ from smfe.game.environments import (
     equilibrium_price,
     left_right,
     rock_paper_scissors,
+    susceptible_infected,
 )
 from smfe.game.instances import (
     congestion,
@@ -45,6 +46,7 @@ _CATALOGUE: dict[str, Callable[..., Game]] = {
     "equilibrium-price": equilibrium_price,
     "left-right": left_right,
     "rock-paper-scissors": rock_paper_scissors,
+    "susceptible-infected": susceptible_infected,
 }
 
 
@@ -85,6 +87,7 @@ _SIZES: dict[str, Callable[[dict[str, Any]], Sizes]] = {
     ),
     "left-right": lambda a: _crowd_sizes(3, 2, 1),
     "rock-paper-scissors": lambda a: _crowd_sizes(4, 3, a["T"]),
+    "susceptible-infected": lambda a: _crowd_sizes(2, 2, a["T"]),
     "two-state": lambda a: Sizes(pairs=4, entries=16, nnz=8),
     "garnet": _garnet_sizes,
     "congestion": _congestion_sizes,

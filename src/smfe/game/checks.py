@@ -126,6 +126,29 @@ def transition_matrix(value: object, field: str, n_states: int, n_actions: int) 
     return m
 
 
+def check_nonnegative_rows(
+    m: sp.csr_array,
+    mask: BoolArray,
+    field: str,
+    n_actions: int,
+    where: str = "",
+    tol: float = 0.0,
+) -> None:
+    """Entries of allowed rows (x, a) are >= -tol; the error names (x, a, x')."""
+    rows = np.flatnonzero(mask.ravel())
+    sub = m[rows]
+    neg = sub.data < -tol
+    if sub.data.size and neg.any():
+        k = int(np.flatnonzero(neg)[0])
+        row = int(np.searchsorted(sub.indptr, k, side="right") - 1)
+        r = int(rows[row])
+        raise InstanceError(
+            field,
+            f"has a negative probability {float(sub.data[k])}{where}",
+            (r // n_actions, r % n_actions, int(sub.indices[k])),
+        )
+
+
 def check_stochastic_rows(
     m: sp.csr_array,
     mask: BoolArray,
@@ -136,17 +159,10 @@ def check_stochastic_rows(
 ) -> None:
     """Rows of allowed (x, a) are >= 0 and sum to ``target`` within PROB_TOL (``where`` is
     appended to the message, e.g. " at θ = decision.start")."""
+    if target == 1.0:
+        check_nonnegative_rows(m, mask, field, n_actions, where)
     rows = np.flatnonzero(mask.ravel())
     sub = m[rows]
-    if target == 1.0 and sub.data.size and (sub.data < 0).any():
-        k = int(np.flatnonzero(sub.data < 0)[0])
-        row = int(np.searchsorted(sub.indptr, k, side="right") - 1)
-        r = int(rows[row])
-        raise InstanceError(
-            field,
-            f"has a negative probability {float(sub.data[k])}{where}",
-            (r // n_actions, r % n_actions, int(sub.indices[k])),
-        )
     sums = np.asarray(sub.sum(axis=1)).ravel()
     bad = np.abs(sums - target) > PROB_TOL
     if bad.any():

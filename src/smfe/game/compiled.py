@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import cached_property
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from smfe.errors import InstanceError
+from smfe.errors import FormulationError, InstanceError
 from smfe.game.model import Game
 
 FloatArray = NDArray[np.float64]
@@ -102,6 +103,17 @@ class CompiledGame:
             ]
             Pj.append(sp.csr_array(sp.block_diag(blocks, format="csr")))
         self.Pj = tuple(Pj)
+        Pz = []
+        for m in range(M):
+            blocks = [
+                t.transition_aggregate[m]
+                if t.transition_aggregate
+                else sp.csr_array((k.size, t.n_states))
+                for t, k in zip(g.types, keep, strict=True)
+            ]
+            Pz.append(sp.csr_array(sp.block_diag(blocks, format="csr")))
+        self.Pz = tuple(Pz) if g.mean_field_dynamics else ()
+        """P^z_m (N_SA × N_S) per aggregate, empty unless transitions depend on the mean field."""
         self.R = _stack_rows([t.reward_theta for t in g.types], d, sa_sizes, keep)
         Wd = sp.diags_array(w_sa)
         self.G = sp.csr_array(_stack_rows([t.aggregate for t in g.types], M, sa_sizes, keep) @ Wd)
@@ -170,21 +182,96 @@ class CompiledGame:
         return np.add.reduceat(v, self.sa_off[:-1], axis=-1)
 
     # -- θ-dependent data ---------------------------------------------------------------------
+    @property
+    def mean_field_dynamics(self) -> bool:
+        return bool(self.Pz)
+
     def transition(self, theta: FloatArray) -> sp.csr_array:
-        """P(θ) = P0 + Σ_j θ_j P_j, checked to be a stochastic kernel."""
+        """P(θ) = P0 + Σ_j θ_j P_j, checked to be a stochastic kernel.
+
+        Games whose transitions depend on the mean field have no kernel of θ alone: this
+        raises :class:`~smfe.errors.FormulationError` for them (use :meth:`kernels`)."""
+        if self.Pz:
+            raise FormulationError(
+                "this game's transitions depend on the mean field: the kernel needs the "
+                "aggregates z as well as θ (CompiledGame.kernels)"
+            )
+        return self.kernel(theta, None)
+
+    def kernel(self, theta: FloatArray, z: FloatArray | None) -> sp.csr_array:
+        """P(θ, z) = P0 + Σ_j θ_j P_j + Σ_m z_m P^z_m, checked to be a stochastic kernel."""
+        if self.Pz and z is not None:
+            return self.kernels_at(theta, np.asarray(z, dtype=np.float64)[None, :])[0]
         if not self.Pj:
             return self.P0
         P = self.P0.copy()
         for th, Pj in zip(theta, self.Pj, strict=True):
             if th != 0.0:
                 P = P + float(th) * Pj
-        P = sp.csr_array(P)
-        if P.data.size and P.data.min() < -1e-12:
+        return _checked(sp.csr_array(P))
+
+    def kernels(self, theta: FloatArray, nu: FloatArray) -> tuple[sp.csr_array, ...]:
+        """P_t = P(θ, z_t) with z_t = Gν_t for every step (T kernels; one object repeated
+        when transitions do not depend on the mean field)."""
+        if not self.Pz:
+            return (self.kernel(theta, None),) * nu.shape[0]
+        return self.kernels_at(theta, self.aggregates(nu))
+
+    def kernels_at(self, theta: FloatArray, z: FloatArray) -> tuple[sp.csr_array, ...]:
+        """P(θ, z_t) for each row z_t of ``z`` (n, M): the data of P(θ) and of every P^z_m
+        are laid out once on their common sparsity pattern, so each kernel is one
+        matrix-vector product and one CSR constructor."""
+        pattern, base, Zdata = self._kernel_layout
+        data0 = base[0] + (base[1:].T @ theta if self.Pj else 0.0)
+        data = data0[None, :] + np.asarray(Zdata.T @ z.T).T
+        if data.size and data.min() < -1e-12:
             raise InstanceError(
                 "theta",
-                "P(θ) has a negative probability: θ is outside the set where transitions are valid",
+                "P(θ, z) has a negative probability: θ or the aggregates are outside the set "
+                "where transitions are valid",
             )
-        return P
+        return tuple(
+            sp.csr_array((row, pattern.indices, pattern.indptr), shape=pattern.shape)
+            for row in data
+        )
+
+    def push(self, theta: FloatArray, nu_t: FloatArray) -> FloatArray:
+        """P(θ, Gν_t)ᵀ ν_t: next step's state distribution when the kernel follows the flow,
+        summed on the kernels' common pattern without building the matrix."""
+        pattern, base, Zdata = self._kernel_layout
+        data = base[0] + (base[1:].T @ theta if self.Pj else 0.0)
+        if self.Pz:
+            data = data + Zdata.T @ (self.G @ nu_t)
+        rows = self._pattern_rows
+        out: FloatArray = np.bincount(
+            pattern.indices, weights=data * nu_t[rows], minlength=self.n_s
+        ).astype(np.float64)
+        return out
+
+    @cached_property
+    def _pattern_rows(self) -> IntArray:
+        pattern = self._kernel_layout[0]
+        return np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr))
+
+    @cached_property
+    def _kernel_layout(self) -> tuple[sp.csr_array, FloatArray, sp.csr_array]:
+        """(pattern, data of P0 and each P_j (1 + d, nnz), data of each P^z_m (M, nnz))."""
+        mats = [self.P0, *self.Pj, *self.Pz]
+        pattern = sp.csr_array(sum((abs(m) for m in mats), start=sp.csr_array(self.P0.shape)))
+        pattern.sort_indices()
+        n_col = pattern.shape[1]
+        key = np.repeat(np.arange(pattern.shape[0]), np.diff(pattern.indptr)) * n_col
+        key = key + pattern.indices
+
+        def aligned(m: sp.csr_array) -> FloatArray:
+            c = sp.coo_array(m)
+            out = np.zeros(pattern.nnz)
+            np.add.at(out, np.searchsorted(key, c.row.astype(np.int64) * n_col + c.col), c.data)
+            return out
+
+        base = np.array([aligned(m) for m in (self.P0, *self.Pj)])
+        Z = sp.csr_array(np.array([aligned(m) for m in self.Pz]).reshape(len(self.Pz), -1))
+        return pattern, base, Z
 
     def price(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
         """p(z) and p'(z), elementwise over (..., M)."""
@@ -373,6 +460,26 @@ class CompiledGame:
         if len(arrays) != self.n_types:
             raise InstanceError(field, f"has {len(arrays)} entries, expected {self.n_types}")
         return np.concatenate([np.asarray(a, dtype=np.float64) for a in arrays], axis=-1)
+
+
+def _checked(P: sp.csr_array) -> sp.csr_array:
+    if P.data.size and P.data.min() < -1e-12:
+        raise InstanceError(
+            "theta",
+            "P(θ) has a negative probability: θ is outside the set where transitions are valid",
+        )
+    return P
+
+
+Kernels: TypeAlias = sp.csr_array | tuple[sp.csr_array, ...]
+"""One kernel for every step, or one per step (T of them; stationary games: one)."""
+
+
+def at_step(P: Kernels, t: int) -> sp.csr_array:
+    """The kernel of step ``t`` (the only one when ``P`` is a single matrix or 1-tuple)."""
+    if isinstance(P, tuple):
+        return P[t] if len(P) > 1 else P[0]
+    return P
 
 
 _CACHE: OrderedDict[int, CompiledGame] = OrderedDict()

@@ -21,9 +21,16 @@ per state x and a price p_x(z) = −η·log(z + ε) that the followers in state 
 ``tau`` = 0 (the default) is the unregularised game of the literature; τ > 0 its
 entropy-regularised (softmax) version.
 
-Not here yet: the environments whose transitions depend on the mean field (conservative
-treasure hunting, linear-quadratic, random linear, susceptible-infected) — smfe's transitions
-are affine in θ only.
+**Mean-field-dependent dynamics.** Susceptible-infected has an infection probability
+proportional to the infected share: its kernel is P⁰ + z·P^z with z = μ_t(infected)
+(``transition_aggregate``). Three MFGLib environments remain outside smfe's class, whose
+kernels are affine in the aggregates (the class the formulations write algebraically):
+linear-quadratic moves to the *rounded* position x + (k(m_t − x) + a)Δ + noise, a step
+function of the mean m_t (discontinuous, so neither affine nor smooth); conservative treasure
+hunting weights its kernel by c·d_s/(1 + n·c·d_s) with d_s = ‖L_t − e_s e_sᵀ‖², a rational
+function of a quadratic in the joint state-action distribution; random linear draws next
+states from a softmax of an affine function of L_t. None is a fixed combination of
+per-aggregate kernels.
 """
 
 from __future__ import annotations
@@ -428,4 +435,82 @@ def equilibrium_price(
         prices=(Price(rational=((d, e0),), name="price"),),
         name="equilibrium-price",
         description="equilibrium price (Guo et al. 2022; MFGLib equilibrium_price)",
+    )
+
+
+def susceptible_infected(
+    T: int = 50,
+    mu0_infected: float = 0.6,
+    subsidy_max: float = 0.0,
+    tau: float = 0.0,
+) -> Game:
+    r"""Susceptible-infected (Cui & Koeppl, *Approximately solving mean field games via
+    entropy-regularized deep reinforcement learning*, AISTATS 2021; MFGLib
+    ``mfglib/env/examples/susceptible_infected.py``).
+
+    States 0 susceptible, 1 infected; actions 0 go out, 1 keep distance. A susceptible agent
+    who goes out is infected with probability 0.9²·μ_t(infected); one who keeps distance
+    stays healthy; an infected agent recovers with probability 0.3 whatever it does. The
+    kernel is therefore P⁰ + z_t·P^z with z_t = μ_t(infected), the game's one aggregate:
+    mean-field-dependent dynamics. Rewards: distancing −0.5, being infected −1, both −1.5.
+    Horizon T = 50, μ₀ = (0.4, 0.6).
+
+    ``subsidy_max`` > 0 adds a planner: a subsidy θ ∈ [0, subsidy_max] paid to every
+    susceptible agent who keeps distance (reward + θ), chosen to maximise
+    J = −Σ_t (μ_t(infected) + θ·ν_t(susceptible, distance)) — infections plus the subsidy's cost.
+    """
+    _check_positive_int(T=T)
+    _check_probability(mu0_infected=mu0_infected)
+    if not (np.isfinite(subsidy_max) and subsidy_max >= 0.0):
+        raise InstanceError("subsidy_max", f"must be a finite number >= 0, got {subsidy_max}")
+    beta = 0.9**2
+    P = np.zeros((2, 2, 2))
+    P[0, 0, 0] = 1.0  # going out, infected with probability β·z (in P^z)
+    P[0, 1, 0] = 1.0
+    P[1, :, :] = [0.3, 0.7]
+    Pz = np.zeros((2, 2, 2))
+    Pz[0, 0] = [-beta, beta]
+    reward = np.array([[0.0, -0.5], [-1.0, -1.5]])
+    infected = np.zeros((1, 2, 2))
+    infected[0, 1, :] = 1.0
+    leader = subsidy_max > 0.0
+    d = 1 if leader else 0
+    distancing = np.zeros((2, 2))
+    distancing[0, 1] = 1.0
+    t = FollowerType(
+        name="agents",
+        share=1.0,
+        mask=np.ones((2, 2), bool),
+        reward=reward,
+        transition=P,
+        transition_aggregate=(Pz,),
+        aggregate=infected,
+        init=np.array([1.0 - mu0_infected, mu0_infected]),
+        reward_theta=distancing[None] if leader else None,
+        leader_weight=np.stack([infected[0], distancing]) if leader else None,
+    )
+    objective = (
+        LeaderObjective(
+            y_linear=np.array([-1.0, 0.0]),
+            theta_y=np.array([[0.0, -1.0]]),
+            y_names=("infected", "subsidised"),
+        )
+        if leader
+        else LeaderObjective()
+    )
+    return Game(
+        types=(t,),
+        horizon=FiniteHorizon(T + 1, 1.0),
+        tau=tau,
+        decision=Decision(
+            lower=np.zeros(d),
+            upper=np.full(d, subsidy_max),
+            start=np.zeros(d),
+            names=("subsidy",) if leader else (),
+        ),
+        objective=objective,
+        prices=(Price(name="infected"),),
+        name="susceptible-infected" + ("-subsidy" if leader else ""),
+        description="susceptible-infected (Cui & Koeppl 2021; MFGLib susceptible_infected)"
+        + (" with a distancing subsidy" if leader else ""),
     )

@@ -13,9 +13,12 @@ and the reward of a type-:math:`k` follower in state :math:`x` taking action :ma
 .. math::  r_k(x,a;\theta,\nu) = r^0_k(x,a) + \sum_j \theta_j R_{k,j}(x,a)
            + \sum_m p_m(z)\,\Big(E^0_{k,m}(x,a) + \sum_j \theta_j E_{k,m,j}(x,a)\Big).
 
-Transitions are affine in the leader decision, :math:`P_k(\cdot|x,a;\theta) = P^0_k + \sum_j
-\theta_j P_{k,j}`, and must be stochastic on the whole decision set Θ (checked on its affine
-hull and at the start point). The leader maximises
+Transitions are affine in the leader decision and in the aggregates,
+:math:`P_k(\cdot|x,a;\theta,z) = P^0_k + \sum_j\theta_j P_{k,j} + \sum_m z_m P^z_{k,m}`
+(mean-field-dependent dynamics, e.g. an infection probability proportional to the infected
+share), and must be stochastic on the whole decision set Θ and at every aggregate the
+followers can reach (checked on the affine hull of Θ, at the start point, and over the box of
+reachable aggregates). The leader maximises
 
 .. math::  J = c_0 + c^\top\theta + \tfrac12\theta^\top C\theta
            + \sum_t\big(d^\top y_t + \tfrac12 y_t^\top D y_t + \theta^\top B y_t\big),\qquad
@@ -110,7 +113,9 @@ class FollowerType:
     module docstring). ``reward_steps`` ``[t, x, a]`` (finite horizon only) is added to the
     reward at step t: time-varying data, e.g. a target that moves. ``transition`` is a
     dense (S, A, S) array or a sparse (S*A, S) matrix
-    whose row ``x*A + a`` is P(·|x, a). Missing optional coefficients are zero.
+    whose row ``x*A + a`` is P(·|x, a). ``transition_aggregate`` holds one such matrix
+    P^z_m per aggregate (price) m, whose rows sum to 0: the kernel's change per unit of z_m.
+    Missing optional coefficients are zero.
     """
 
     name: str
@@ -127,6 +132,7 @@ class FollowerType:
     leader_weight_theta: FloatArray | None = None
     init: FloatArray | None = None
     reward_steps: FloatArray | None = None
+    transition_aggregate: tuple[sp.csr_array, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -155,7 +161,14 @@ class FollowerType:
             for j, m in enumerate(self.transition_theta)
         )
         object.__setattr__(self, "transition_theta", Pj)
-        if not Pj:
+        Pz = tuple(
+            checks.transition_matrix(m, f"{f}.transition_aggregate[{i}]", S, A)
+            for i, m in enumerate(self.transition_aggregate)
+        )
+        for i, m in enumerate(Pz):
+            checks.check_stochastic_rows(m, mask, f"{f}.transition_aggregate[{i}]", A, target=0.0)
+        object.__setattr__(self, "transition_aggregate", Pz)
+        if not Pj and not Pz:
             checks.check_stochastic_rows(P, mask, f"{f}.transition", A)
         for name in ("reward_theta", "aggregate", "exposure", "leader_weight", "reward_steps"):
             v = getattr(self, name)
@@ -278,6 +291,11 @@ class Game:
         return int(sum(int(t.mask.sum()) for t in self.types))
 
     @property
+    def mean_field_dynamics(self) -> bool:
+        """Transitions depend on the aggregates (some ``transition_aggregate`` is given)."""
+        return any(t.transition_aggregate for t in self.types)
+
+    @property
     def finite(self) -> bool:
         return isinstance(self.horizon, FiniteHorizon)
 
@@ -316,6 +334,11 @@ class Game:
             if t.transition_theta and len(t.transition_theta) != d:
                 raise InstanceError(
                     f"{f}.transition_theta", f"has {len(t.transition_theta)} matrices, expected {d}"
+                )
+            if t.transition_aggregate and len(t.transition_aggregate) != M:
+                raise InstanceError(
+                    f"{f}.transition_aggregate",
+                    f"has {len(t.transition_aggregate)} matrices, expected one per price ({M})",
                 )
             if (t.exposure is not None or t.exposure_theta is not None) and M == 0:
                 raise InstanceError(f"{f}.exposure", "given but the game has no prices")
@@ -374,23 +397,39 @@ class Game:
                 raise InstanceError(f"prices[{m}].{why.split(':')[0]}", why.split(": ", 1)[1])
 
     def _check_transitions_on_decision_set(self) -> None:
-        """P(θ) rows sum to 1 on the affine hull of Θ and P(start) >= 0 (allowed rows)."""
-        if not any(t.transition_theta for t in self.types):
+        """P(θ, z) rows sum to 1 on the affine hull of Θ, and P(start, z) >= 0 (allowed rows)
+        at every aggregate z in the reachable box (:meth:`aggregate_ranges`): entrywise, the
+        least value over the box is P⁰ + Σ_j θ_j P_j + Σ_m min(z_m^lo P^z_m, z_m^hi P^z_m)."""
+        if not any(t.transition_theta or t.transition_aggregate for t in self.types):
             return
         dec = self.decision
         theta0 = self.start()
+        box = self.aggregate_ranges()
         N = scipy.linalg.null_space(dec.A_eq) if dec.A_eq is not None else np.eye(dec.dim)
         for t in self.types:
-            if not t.transition_theta:
+            if not (t.transition_theta or t.transition_aggregate):
                 continue
             f = f"types[{t.name}].transition"
+            moves = zip(theta0, t.transition_theta, strict=True) if t.transition_theta else ()
             P = t.transition + sum(
-                (float(th) * Pj for th, Pj in zip(theta0, t.transition_theta, strict=True)),
-                start=sp.csr_array(t.transition.shape),
+                (float(th) * Pj for th, Pj in moves), start=sp.csr_array(t.transition.shape)
             )
-            checks.check_stochastic_rows(
-                sp.csr_array(P), t.mask, f, t.n_actions, where=" at θ = decision.start"
-            )
+            where = " at θ = decision.start"
+            checks.check_stochastic_rows(sp.csr_array(P), t.mask, f, t.n_actions, where=where)
+            if t.transition_aggregate:
+                low = sp.csr_array(P)
+                for (lo, hi), Pz in zip(box, t.transition_aggregate, strict=True):
+                    low = low + (lo * Pz).minimum(hi * Pz)
+                checks.check_nonnegative_rows(
+                    sp.csr_array(low),
+                    t.mask,
+                    f"types[{t.name}].transition_aggregate",
+                    t.n_actions,
+                    where=" at some reachable aggregate z (θ = decision.start)",
+                    tol=checks.PROB_TOL,
+                )
+            if not t.transition_theta:
+                continue
             rows = np.flatnonzero(t.mask.ravel())
             grad = np.column_stack(
                 [np.asarray(Pj[rows].sum(axis=1)).ravel() for Pj in t.transition_theta]

@@ -126,6 +126,7 @@ def game_to_dict(game: Game) -> dict[str, Any]:
             "reward": encode_array(t.reward),
             "transition": encode_array(t.transition),
             "transition_theta": [encode_array(m) for m in t.transition_theta],
+            "transition_aggregate": [encode_array(m) for m in t.transition_aggregate],
         }
         for k in _TYPE_ARRAYS:
             v = getattr(t, k)
@@ -234,6 +235,7 @@ def _build(doc: GameDoc) -> Game:
             reward=_dense(td.reward),
             transition=_sparse(td.transition),
             transition_theta=tuple(_sparse(m) for m in td.transition_theta),
+            transition_aggregate=tuple(_sparse(m) for m in td.transition_aggregate),
             **{k: opt(getattr(td, k)) for k in _TYPE_ARRAYS},
         )
         for td in doc.types

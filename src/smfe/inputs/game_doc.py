@@ -148,6 +148,7 @@ class TypeDoc(_Doc):
     reward: ArrayDoc
     transition: ArrayDoc
     transition_theta: list[ArrayDoc] = []
+    transition_aggregate: list[ArrayDoc] = []
     reward_theta: ArrayDoc | None = None
     aggregate: ArrayDoc | None = None
     exposure: ArrayDoc | None = None
@@ -158,8 +159,13 @@ class TypeDoc(_Doc):
     reward_steps: ArrayDoc | None = None
 
     @property
+    def kernels(self) -> list[ArrayDoc]:
+        """The (S*A, S) transition arrays: P⁰, every P_j and every P^z_m."""
+        return [self.transition, *self.transition_theta, *self.transition_aggregate]
+
+    @property
     def arrays(self) -> list[ArrayDoc]:
-        out = [self.mask, self.reward, self.transition, *self.transition_theta]
+        out = [self.mask, self.reward, *self.kernels]
         return out + [a for a in (getattr(self, k) for k in TYPE_ARRAYS) if a is not None]
 
 
@@ -196,7 +202,7 @@ class GameDoc(_Doc):
         """Declared sizes: pairs, steps, entries decoded densely, kernel non-zeros."""
         steps = self.horizon.T if isinstance(self.horizon, FiniteDoc) else 1
         pairs = sum(t.mask.size for t in self.types)
-        kernels = [a for t in self.types for a in (t.transition, *t.transition_theta)]
+        kernels = [a for t in self.types for a in t.kernels]
         dense = [a for t in self.types for a in t.arrays if all(a is not k for k in kernels)]
         dense += [a for a in (self.objective.theta_quadratic, self.decision.A_eq) if a is not None]
         dense += [
