@@ -42,6 +42,7 @@ ENVS = {
     "equilibrium-price": "equilibrium_price",
     "crowd-motion": "crowd_motion",
     "building-evacuation": "building_evacuation",
+    "susceptible-infected": "susceptible_infected",
 }
 ALGORITHMS = ("FictitiousPlay", "OnlineMirrorDescent", "PriorDescent", "MFOMO")
 

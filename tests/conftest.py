@@ -16,6 +16,7 @@ import smfe
 SMALL = {
     "crowd-motion": {"torus_l": 5, "torus_w": 4, "tau": 0.1},
     "building-evacuation": {"n_floor": 2, "floor_l": 3, "floor_w": 3, "tau": 0.1},
+    "susceptible-infected": {"T": 10, "tau": 0.1},
     **{
         name: {"tau": 0.1}
         for name in ("beach-bar", "equilibrium-price", "left-right", "rock-paper-scissors")

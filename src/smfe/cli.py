@@ -172,6 +172,7 @@ def _cmd_methods(args: argparse.Namespace) -> int:
         "horizons",
         "leader",
         "constraints",
+        "mf_dynamics",
         "requires",
         "installed",
     ]

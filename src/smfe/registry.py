@@ -45,6 +45,8 @@ class Method:
     constraints: str = "any"
     """Leader constraints on the mean field it keeps: ``"any"`` (affine and convex
     quadratic), ``"affine"``, or ``"none"`` (it refuses games that have them)."""
+    dynamics: str = ""
+    """Empty if it takes transitions that depend on the mean field, else why it cannot."""
 
     def installed(self) -> bool:
         """True if every optional module it needs can be imported."""
@@ -65,6 +67,10 @@ class Method:
             return f"{self.name} takes {takes} games only, not {label[horizon]} ones"
         if self.leader == "simplex" and game.n_theta and game.decision.simplex_blocks() is None:
             return f"{self.name} needs Θ to be a product of simplices"
+        if game.mean_field_dynamics and self.dynamics:
+            return f"{self.name} cannot take transitions that depend on the mean field: " + (
+                self.dynamics
+            )
         if game.constraints and self.leader != "fixed":
             quadratic = [c.name for c in game.constraints if c.quadratic]
             if self.constraints == "none":
@@ -164,6 +170,7 @@ METHODS: tuple[Method, ...] = (
         (),
         "smfe.solvers.options:SampleOptions",
         f"{_SOLVERS}:solve_sample_method",
+        dynamics="its simulator samples from a kernel fixed in advance",
     ),
     _m(
         "soft-nlp",
@@ -209,6 +216,7 @@ METHODS: tuple[Method, ...] = (
         "smfe.formulations.milp_solve:MILPOptions",
         "smfe.formulations.milp_solve:solve_milp",
         constraints="affine",
+        dynamics="the flow constraints z·ν would be bilinear, not linear",
     ),
     _m(
         "convex-mfe",
@@ -220,6 +228,7 @@ METHODS: tuple[Method, ...] = (
         ("cvxpy",),
         "smfe.formulations.convex_mfe:ConvexOptions",
         "smfe.formulations.convex_mfe:solve_convex",
+        dynamics="bilinear flow constraints make the occupation-measure set nonconvex",
     ),
 )
 
@@ -248,6 +257,7 @@ def capabilities() -> list[dict[str, Any]]:
             "horizons": ",".join(m.horizons),
             "leader": m.leader,
             "constraints": m.constraints,
+            "mf_dynamics": "no" if m.dynamics else "yes",
             "requires": ",".join(m.requires) or "-",
             "installed": m.installed(),
             "summary": m.summary,

@@ -151,6 +151,7 @@ MFGLIB_UNIFORM = {
     "beach-bar": 1.2212623357772827,
     "equilibrium-price": 22.215187072753906,
     "building-evacuation": 0.32126617431640625,
+    "susceptible-infected": 5.46687126159668,
 }
 """``mfglib.scoring.exploitability_score(env, uniform policy)`` measured with MFGLib 0.3.0 at
 each environment's defaults (float32 PyTorch); ``benchmarks/mfglib_compare.py`` reruns the

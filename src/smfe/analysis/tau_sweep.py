@@ -113,7 +113,7 @@ def tau_sweep(
     mu0 = cg0.seg_sum(nu0)[:, cg0.sa_state]
     visited = mu0 > 1e-9
     n_actions = int(np.diff(cg0.state_sa_ptr).max())
-    resp = respond(cg0, cg0.reward(exact.theta, nu0), cg0.transition(exact.theta))
+    resp = respond(cg0, cg0.reward(exact.theta, nu0), cg0.kernels(exact.theta, nu0))
     q = resp.q
     _, greedy_pi = greedy(cg0, q)
     second = np.where(greedy_pi > 0, -np.inf, q)

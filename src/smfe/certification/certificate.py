@@ -141,7 +141,7 @@ def certify_point(
         leader = leader_gradient is not None
     tol = tolerances or Tolerances()
     try:
-        cg.transition(theta)
+        cg.kernels(theta, nu)
     except InstanceError as exc:  # θ outside the set where the model is defined
         viol = cg.game.decision.violation(theta)
         res = {"leader_feasibility": viol, "transitions_valid": float("inf")}

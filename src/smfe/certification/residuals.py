@@ -1,5 +1,8 @@
 r"""MFE residuals of a candidate (θ, π, ν, V), recomputed from the game data alone.
 
+Transitions are the kernels P_t = P(θ, Gν_t) of the candidate flow (mean-field-dependent
+dynamics; otherwise P(θ)).
+
 * ``consistency`` — flow equations (SPEC §3): stationary
   :math:`\sum_k\big(\|\sum_a\nu_k(\cdot,a) - P^\top\nu_k\|_1 + |\sum\nu_k - 1|\big)`; finite
   horizon :math:`\|\mu_0 - \sum_a\nu_0\|_1 + \sum_t\|\sum_a\nu_{t+1} - P^\top\nu_t\|_1`; plus
@@ -17,22 +20,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.certification.exploitability import _backup, values
-from smfe.game.compiled import CompiledGame
+from smfe.game.compiled import CompiledGame, at_step
 from smfe.game.model import Response
 
 FloatArray = NDArray[np.float64]
 
 
 def consistency(cg: CompiledGame, theta: FloatArray, nu: FloatArray) -> float:
-    P = cg.transition(theta)
+    P = cg.kernels(theta, nu)
     mu = np.add.reduceat(nu, cg.state_sa_ptr[:-1], axis=-1)
     neg = float(np.maximum(-nu, 0.0).sum())
     if cg.game.finite:
         res = float(np.abs(cg.mu0 - mu[0]).sum())
         for t in range(cg.T - 1):
-            res += float(np.abs(mu[t + 1] - P.T @ nu[t]).sum())
+            res += float(np.abs(mu[t + 1] - at_step(P, t).T @ nu[t]).sum())
         return res + neg
-    flow_gap = float(np.abs(mu[0] - P.T @ nu[0]).sum())
+    flow_gap = float(np.abs(mu[0] - at_step(P, 0).T @ nu[0]).sum())
     mass_gap = float(np.abs(np.add.reduceat(nu[0], cg.sa_off[:-1]) - 1.0).sum())
     return flow_gap + mass_gap + neg
 
@@ -50,10 +53,12 @@ def _softmax(cg: CompiledGame, q: FloatArray, tau: float) -> FloatArray:
 def response(cg: CompiledGame, theta: FloatArray, nu: FloatArray, pi: FloatArray) -> float:
     g = cg.game
     r = cg.reward(theta, nu)
-    P = cg.transition(theta)
+    P = cg.kernels(theta, nu)
     hard = g.tau == 0.0 or g.response == Response.BOLTZMANN
     v = values(cg, r, P, None, 0.0 if hard else g.tau)
-    q = np.stack([r[t] + cg.gamma * (P @ v[t + 1 if g.finite else 0]) for t in range(cg.T)])
+    q = np.stack(
+        [r[t] + cg.gamma * (at_step(P, t) @ v[t + 1 if g.finite else 0]) for t in range(cg.T)]
+    )
     if g.tau == 0.0:
         mu = np.add.reduceat(nu, cg.state_sa_ptr[:-1], axis=-1)
         slack = np.add.reduceat(pi * (v[: cg.T][:, cg.sa_state] - q), cg.state_sa_ptr[:-1], axis=-1)
@@ -65,10 +70,10 @@ def bellman(cg: CompiledGame, theta: FloatArray, nu: FloatArray, V: FloatArray) 
     g = cg.game
     tau = 0.0 if (g.tau == 0.0 or g.response == Response.BOLTZMANN) else g.tau
     r = cg.reward(theta, nu)
-    P = cg.transition(theta)
+    P = cg.kernels(theta, nu)
     res = 0.0
     for t in range(cg.T):
         nxt = V[t + 1] if g.finite else V[0]
-        tv = _backup(cg, r[t] + cg.gamma * (P @ nxt), tau)
+        tv = _backup(cg, r[t] + cg.gamma * (at_step(P, t) @ nxt), tau)
         res = max(res, float(np.abs(V[t] - tv).max()))
     return res / max(1.0, float(np.abs(V).max()))

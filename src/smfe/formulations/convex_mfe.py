@@ -86,6 +86,12 @@ def check_convex(game: Game) -> None:
         raise FormulationError(
             "the convex route computes the soft (entropy-regularised) MFE: τ > 0"
         )
+    if game.mean_field_dynamics:
+        raise FormulationError(
+            "the convex route needs transitions independent of the mean field: with "
+            "P(θ, z) the flow constraints are bilinear in (z, ν), so the feasible set of "
+            "occupation measures is not convex"
+        )
     for t in game.types:
         aligned = t.exposure is None or (
             t.aggregate is not None and np.array_equal(t.exposure, -t.aggregate)

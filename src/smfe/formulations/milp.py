@@ -71,6 +71,10 @@ def check_milp(game: Game) -> None:
     why = []
     if any(t.transition_theta for t in game.types):
         why.append("transitions depend on θ")
+    if game.mean_field_dynamics:
+        why.append(
+            "transitions depend on the mean field (bilinear flow constraints z·ν are not linear)"
+        )
     if any(p.curvature != 0.0 for p in game.prices):
         why.append(
             "a price is quadratic in its aggregate (piecewise linearisation not implemented)"

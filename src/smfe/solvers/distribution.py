@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from smfe.errors import SolveFailed
-from smfe.game.compiled import CompiledGame
+from smfe.game.compiled import CompiledGame, Kernels, at_step
 from smfe.solvers import linalg
 from smfe.solvers.response import policy_matrix
 
@@ -66,19 +66,48 @@ def _cesaro(
 
 
 def flow(
-    cg: CompiledGame, P: sp.csr_array, pi: FloatArray, mu_start: FloatArray | None = None
+    cg: CompiledGame, P: Kernels, pi: FloatArray, mu_start: FloatArray | None = None
 ) -> tuple[FloatArray, FloatArray]:
-    """(ν (T, N_SA), μ (T, N_S)): the mean field induced by policy π (T, N_SA)."""
+    """(ν (T, N_SA), μ (T, N_S)): the mean field induced by policy π (T, N_SA) under the
+    kernel ``P`` (or one kernel per step, held fixed)."""
     if not cg.game.finite:
-        mu = stationary_states(cg, P, pi[0], mu_start)
+        mu = stationary_states(cg, at_step(P, 0), pi[0], mu_start)
         return (mu[cg.sa_state] * pi[0])[None, :], mu[None, :]
     T = cg.T
     nu = np.zeros((T, cg.n_sa))
     mus = np.zeros((T, cg.n_s))
     mu = cg.mu0
-    PT = sp.csr_array(P.T)
     for t in range(T):
         mus[t] = mu
         nu[t] = mu[cg.sa_state] * pi[t]
-        mu = PT @ nu[t]
+        if t + 1 < T:
+            mu = at_step(P, t).T @ nu[t]
+    return nu, mus
+
+
+def induced_flow(
+    cg: CompiledGame, theta: FloatArray, pi: FloatArray, passes: int = 100
+) -> tuple[FloatArray, FloatArray]:
+    """(ν, μ) that policy π induces when the kernel follows the flow itself,
+    P_t = P(θ, Gν_t): forward in time for a finite horizon (exact); stationary games iterate
+    ν ← flow(P(θ, Gν), π) at most ``passes`` times (a starting point, not a certificate).
+    Without mean-field-dependent dynamics this is :func:`flow` under P(θ)."""
+    if not cg.mean_field_dynamics:
+        return flow(cg, cg.transition(theta), pi)
+    if cg.game.finite:
+        nu = np.zeros((cg.T, cg.n_sa))
+        mus = np.zeros((cg.T, cg.n_s))
+        mu = cg.mu0
+        for t in range(cg.T):
+            mus[t] = mu
+            nu[t] = mu[cg.sa_state] * pi[t]
+            mu = cg.push(theta, nu[t])
+        return nu, mus
+    nu, mus = flow(cg, cg.kernel(theta, None), pi)
+    for _ in range(passes):
+        new, mus = flow(cg, cg.kernels(theta, nu), pi, mus[0])
+        done = float(np.abs(new - nu).sum()) <= 1e-14
+        nu = new
+        if done:
+            break
     return nu, mus

@@ -4,7 +4,9 @@ Iterate :math:`\nu \leftarrow (1-\alpha_n)\nu + \alpha_n\,\Phi(\nu)`, where :mat
 is the flow of the followers' response to the rewards at ν (both horizons). The step is
 adaptive (halved whenever the residual grows), fixed, or fictitious play
 (:math:`\alpha_n = 1/(n+2)`). Stationary flows form a polytope, so every iterate is a valid
-(consistent) flow and the iteration converges to the response condition.
+(consistent) flow and the iteration converges to the response condition. When the kernel
+depends on the mean field a mixture of flows is no flow: the mixture's policy then induces
+the next iterate's flow (:func:`~smfe.solvers.distribution.induced_flow`).
 
 Residual (the stopping rule and the certificate's measure): soft / Boltzmann,
 :math:`\|\nu - \Phi(\nu)\|_1`; exact response, the complementarity gap
@@ -26,7 +28,7 @@ from smfe.errors import SolveFailed
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
 from smfe.solvers import sensitivity
-from smfe.solvers.distribution import flow
+from smfe.solvers.distribution import flow, induced_flow
 from smfe.solvers.options import Averaging, MFEOptions
 from smfe.solvers.response import FollowerResponse, respond
 from smfe.solvers.status import TerminationCondition
@@ -72,8 +74,9 @@ def complementarity_gap(cg: CompiledGame, nu: FloatArray, resp: FollowerResponse
 def evaluate_point(
     cg: CompiledGame, theta: FloatArray, nu: FloatArray, V0: FloatArray | None = None
 ) -> tuple[FollowerResponse, FloatArray, FloatArray, float]:
-    """Response to ν, its flow Φ(ν) (ν, μ) and the residual of ν."""
-    P = cg.transition(theta)
+    """Response to ν, its flow Φ(ν) (ν, μ) and the residual of ν. With mean-field-dependent
+    dynamics both use the kernels P(θ, Gν_t) of the given ν."""
+    P = cg.kernels(theta, nu)
     resp = respond(cg, cg.reward(theta, nu), P, V0=V0)
     nu_br, mu_br = flow(cg, P, resp.policy)
     if cg.game.exact:
@@ -112,7 +115,7 @@ def solve_mfe(
 
 def _continuation(cg: CompiledGame, theta: FloatArray, opts: MFEOptions, t0: float) -> MFESolution:
     target = cg.game.tau
-    nu0, _ = flow(cg, cg.transition(theta), uniform_policy(cg))
+    nu0, _ = induced_flow(cg, theta, uniform_policy(cg))
     spread = float(np.ptp(cg.reward(theta, nu0)))  # reward scale: where the softmax is smooth
     tau = max(target, min(1e3 * target, max(spread, 1.0)))
     ratio = 0.3
@@ -150,7 +153,6 @@ def _continuation(cg: CompiledGame, theta: FloatArray, opts: MFEOptions, t0: flo
 def _iterate(
     cg: CompiledGame, theta: FloatArray, opts: MFEOptions, warm: MFESolution | None, t0: float
 ) -> MFESolution:
-    P = cg.transition(theta)
     exact = cg.game.exact
     soft = not exact and cg.game.response == Response.SOFT
     averaging = (
@@ -159,7 +161,7 @@ def _iterate(
     if warm is not None:
         nu, V = warm.nu.copy(), warm.value
     else:
-        nu, _ = flow(cg, P, uniform_policy(cg))
+        nu, _ = induced_flow(cg, theta, uniform_policy(cg))
         V = None
     alpha = 1.0 if averaging == Averaging.ADAPTIVE else opts.damping
     history: list[float] = []
@@ -201,6 +203,10 @@ def _iterate(
         elif averaging == Averaging.ADAPTIVE and len(history) > 1:
             alpha = max(alpha * 0.5, 1e-6) if res > history[-2] else min(1.0, alpha * 1.1)
         nu = (1.0 - alpha) * nu + alpha * nu_br
+        if cg.mean_field_dynamics:
+            # a mixture of flows under different kernels is no flow: keep the mixture's
+            # policy and let it induce its own flow (fictitious play on policies)
+            nu, _ = induced_flow(cg, theta, induced_policy(cg, nu, resp.policy))
     if exact:
         mu = cg.seg_sum(nu)
         pi = induced_policy(cg, nu, resp.policy)

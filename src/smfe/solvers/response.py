@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from smfe.errors import SolveFailed
-from smfe.game.compiled import CompiledGame
+from smfe.game.compiled import CompiledGame, Kernels, at_step
 from smfe.game.model import Response
 from smfe.solvers import linalg
 
@@ -164,20 +164,21 @@ def _stationary(
 def respond(
     cg: CompiledGame,
     reward: FloatArray,
-    P: sp.csr_array,
+    P: Kernels,
     *,
     V0: FloatArray | None = None,
     tol: float = 1e-13,
     max_iter: int = 500,
 ) -> FollowerResponse:
-    """The followers' response to ``reward`` (T, N_SA) under the game's response model."""
+    """The followers' response to ``reward`` (T, N_SA) under the game's response model, with
+    kernel ``P`` (or one kernel per step: mean-field-dependent dynamics at a given flow)."""
     g = cg.game
     tau = g.tau
     kind = "exact" if tau == 0.0 else g.response.value
     soft = kind == Response.SOFT.value
     if not g.finite:
         V, pi, q, it = _stationary(
-            cg, reward[0], P, tau, soft, None if V0 is None else V0[0], tol, max_iter
+            cg, reward[0], at_step(P, 0), tau, soft, None if V0 is None else V0[0], tol, max_iter
         )
         if kind == Response.BOLTZMANN.value:
             _, pi = soft_max(cg, q, tau)
@@ -187,7 +188,7 @@ def respond(
     Qs = np.zeros((T, cg.n_sa))
     pis = np.zeros((T, cg.n_sa))
     for t in range(T - 1, -1, -1):
-        q = reward[t] + cg.gamma * (P @ Vs[t + 1])
+        q = reward[t] + cg.gamma * (at_step(P, t) @ Vs[t + 1])
         if soft:
             Vs[t], pis[t] = soft_max(cg, q, tau)
         else:

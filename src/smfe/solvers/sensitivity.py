@@ -1,7 +1,8 @@
 r"""The soft MFE as a system of equations, its Jacobian, Newton steps and implicit gradients.
 
 Unknowns per step t: :math:`V_t` (N_S), :math:`\nu_t` (N_SA), :math:`z_t` (M). With
-:math:`Q_t = r(\theta, z_t) + \gamma P(\theta)V_{t+1}` (stationary: :math:`V_{t+1} = V_0`;
+:math:`P_t = P(\theta, z_t)` (mean-field-dependent dynamics; otherwise P(θ)),
+:math:`Q_t = r(\theta, z_t) + \gamma P_t V_{t+1}` (stationary: :math:`V_{t+1} = V_0`;
 finite: :math:`V_T = 0`) and :math:`\pi_t = \mathrm{softmax}(Q_t/\tau)`:
 
 .. math::
@@ -10,8 +11,8 @@ finite: :math:`V_T = 0`) and :math:`\pi_t = \mathrm{softmax}(Q_t/\tau)`:
    F_{\nu,t} = \nu_t - \pi_t\odot S m_t + [\text{stationary}]\;\textstyle\sum_k
    e_{k}(\mathbf 1_k^\top\nu - 1),
 
-with :math:`m_t = P^\top\nu_{t-1}` (:math:`m_0 = \mu_0` for finite horizons; stationary:
-:math:`m = P^\top\nu`) and :math:`S` the state-to-pair copy. Its zeros are exactly the soft
+with :math:`m_t = P_{t-1}^\top\nu_{t-1}` (:math:`m_0 = \mu_0` for finite horizons; stationary:
+:math:`m = P_0^\top\nu`) and :math:`S` the state-to-pair copy. Its zeros are exactly the soft
 MFE. Derivatives use :math:`\partial\,\tau\mathrm{LSE}/\partial Q = \Pi` and
 :math:`\partial\pi/\partial Q = \tau^{-1}D_\pi(I - S\Pi)`.
 
@@ -107,8 +108,12 @@ def linearise(
     V, nu, z = lay.unpack(u)
     T, tau, gamma = cg.T, cg.game.tau, cg.gamma
     finite = cg.game.finite
-    P = cg.transition(theta)
-    PT = sp.csr_array(P.T)
+    if cg.mean_field_dynamics:  # P_t = P(θ, z_t) at the unknowns z_t
+        Ps = tuple(cg.kernel(theta, z[t]) for t in range(T))
+        PTs = tuple(sp.csr_array(P.T) for P in Ps)
+    else:
+        Ps = (cg.transition(theta),) * T
+        PTs = (sp.csr_array(Ps[0].T),) * T
     E = cg.exposure(theta)
     base_t = cg.r_steps + (cg.R.T @ theta if cg.game.n_theta else 0.0)
     S = cg.expand
@@ -125,12 +130,14 @@ def linearise(
         Vn = V[nxt] if (not finite or t + 1 < T) else np.zeros(cg.n_s)
         p, dp = cg.price(z[t]) if lay.M else (np.zeros(0), np.zeros(0))
         r = base_t[t] + (E.T @ p if lay.M else 0.0)
+        P = Ps[t]
         q = r + gamma * (P @ Vn)
         Vs, pi = soft_max(cg, q, tau)
+        src = t - 1 if finite else 0  # the step whose flow feeds m_t
         if finite:
-            m = cg.mu0 if t == 0 else PT @ nu[t - 1]
+            m = cg.mu0 if t == 0 else PTs[src] @ nu[src]
         else:
-            m = PT @ nu[0]
+            m = PTs[0] @ nu[0]
         Sm = m[cg.sa_state]
         Fnu = nu[t] - pi * Sm
         if Nsa is not None:
@@ -160,9 +167,20 @@ def linearise(
                 blocks[iV][jn] = add_v if blocks[iV][jn] is None else blocks[iV][jn] + add_v
                 blocks[inu][jn] = add_nu
             if finite and t > 0:
-                blocks[inu][3 * (t - 1) + 1] = -(Dpi @ S @ PT)
+                blocks[inu][3 * (t - 1) + 1] = -(Dpi @ S @ PTs[src])
             if not finite:
-                blocks[inu][inu] = I_sa + Nsa - Dpi @ S @ PT
+                blocks[inu][inu] = I_sa + Nsa - Dpi @ S @ PTs[0]
+            if cg.mean_field_dynamics:
+                # ∂Q_t/∂z_t = γ [P^z_m V_{t+1}]_m and ∂m_t/∂z_src = [P^z_mᵀ ν_src]_m
+                Cq = sp.csr_array(gamma * np.column_stack([Pz @ Vn for Pz in cg.Pz]))
+                for row, add in ((iV, -(Pi @ Cq)), (inu, -(DSmJpi @ Cq))):
+                    old = blocks[row][iz]
+                    blocks[row][iz] = add if old is None else old + add
+                if not finite or t > 0:
+                    Cm = sp.csr_array(np.column_stack([Pz.T @ nu[src] for Pz in cg.Pz]))
+                    jz = 3 * src + 2
+                    add = -(Dpi @ S @ Cm)
+                    blocks[inu][jz] = add if blocks[inu][jz] is None else blocks[inu][jz] + add
         if theta_jacobian and d:
             dq = cg.reward_theta_jacobian(theta, p)
             if cg.Pj:

@@ -20,7 +20,9 @@ Rows, for every step t, state x, pair i = (x, a), price m, leader measurement i:
       + \tfrac12\theta^\top P\theta + \tfrac12\bar y^\top Q\bar y \le u - c,
       \quad \bar y = \textstyle\sum_t y_t
 
-with P(θ) = P⁰ + Σ_j θ_j P_j. The exact response replaces softmax by
+with P(θ) = P⁰ + Σ_j θ_j P_j; when the dynamics depend on the mean field the kernel of step
+t is P(θ, z_t) = P(θ) + Σ_m z_{t,m} P^z_m, whose terms z·V (bellman) and z·ν (flow) are
+bilinear product atoms. The exact response replaces softmax by
 ``dominance`` V_t(x) − Q_t(x,a) ≥ 0 and the Scholtes relaxation ``scholtes``
 π·(V − Q) ≤ ε; the Boltzmann response keeps the hard max on (V, Q) with a selection λ and
 puts π = exp((Q − W)/τ) on a soft normaliser W. The objective is the leader's
@@ -39,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from smfe.errors import InstanceError
+from smfe.errors import FormulationError, InstanceError
 from smfe.game.compiled import CompiledGame
 from smfe.system.atoms import AtomsBuilder
 from smfe.system.bounds import aggregate_ranges, reward_bound, value_bound
@@ -160,6 +162,20 @@ class _Assembler:
                 atoms = self.theta_products(j, name, t)
                 self.rows.nonlinear(rows[c.row], ("product", atoms[c.col]), coef * c.data)
 
+    def aggregate_affine(
+        self, rows: IntArray, Mz: tuple[sp.csr_array, ...], name: str, t: int, zt: int, coef: float
+    ) -> None:
+        """Add coef·Σ_m z_{zt,m} M_m x_t to ``rows``: bilinear product atoms z·x of the
+        mean-field-dependent kernel (x_t: row t of block ``name``)."""
+        cols = self.lay.step(name, t)
+        z = self.lay.step("z", zt)
+        for m, Mat in enumerate(Mz):
+            c = sp.coo_array(Mat)
+            if c.nnz:
+                zm = np.full(c.nnz, z[m], dtype=np.int64)
+                atoms = self.atoms.product(zm, cols[c.col])
+                self.rows.nonlinear(rows[c.row], atoms, coef * c.data)
+
     # -- row blocks ----------------------------------------------------------------------
     def decision(self) -> None:
         dec = self.cg.game.decision
@@ -201,6 +217,7 @@ class _Assembler:
                 continue
             nxt = t + 1 if finite else 0
             self.theta_affine(rows, cg.P0, cg.Pj, "V", nxt, -cg.gamma)
+            self.aggregate_affine(rows, cg.Pz, "V", nxt, t, -cg.gamma)
 
     def softmax(self, policy: str = "pi", normaliser: str = "V") -> None:
         """π_t = exp((Q_t − S·normaliser_t)/τ)."""
@@ -262,6 +279,7 @@ class _Assembler:
         cg = self.cg
         PT0 = sp.csr_array(cg.P0.T)
         PTj = tuple(sp.csr_array(P.T) for P in cg.Pj)
+        PTz = tuple(sp.csr_array(P.T) for P in cg.Pz)
         if cg.game.finite:
             init = self.rows.block("init", _keys(cg.n_s), cg.mu0, cg.mu0)
             self.rows.linear(init + np.arange(cg.n_s), self.lay.step("mu", 0), 1.0)
@@ -272,6 +290,7 @@ class _Assembler:
                 rows = start + (t - 1) * cg.n_s + np.arange(cg.n_s)
                 self.rows.linear(rows, self.lay.step("mu", t), 1.0)
                 self.theta_affine(rows, PT0, PTj, "nu", t - 1, -1.0)
+                self.aggregate_affine(rows, PTz, "nu", t - 1, t - 1, -1.0)
             return
         keep = np.setdiff1d(np.arange(cg.n_s), cg.first_state)
         start = self.rows.block("flow", [(0, int(x)) for x in keep], 0.0, 0.0)
@@ -280,6 +299,9 @@ class _Assembler:
         self.rows.linear(rows[keep], self.lay.step("mu", 0)[keep], 1.0)
         sel = sp.csr_array(PT0[keep])
         self.theta_affine(rows[keep], sel, tuple(sp.csr_array(P[keep]) for P in PTj), "nu", 0, -1.0)
+        self.aggregate_affine(
+            rows[keep], tuple(sp.csr_array(P[keep]) for P in PTz), "nu", 0, 0, -1.0
+        )
         mass = self.rows.block("mass", _keys(cg.n_types), 1.0, 1.0)
         self.rows.linear(mass + cg.state_type, self.lay.step("mu", 0), 1.0)
 
@@ -370,6 +392,10 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
     if opts.objective not in ("leader", "none"):
         raise InstanceError(
             "options.objective", f"must be 'leader' or 'none', got {opts.objective!r}"
+        )
+    if opts.response == "linear" and cg.mean_field_dynamics:
+        raise FormulationError(
+            "the linear rows need a kernel independent of the mean field (z·ν is bilinear)"
         )
     if opts.objective == "none" and opts.theta is None and cg.game.n_theta:
         raise InstanceError("options.objective", "'none' needs a fixed θ (options.theta)")
