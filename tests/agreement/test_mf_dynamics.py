@@ -164,5 +164,6 @@ def test_exact_mpec_certifies_where_fictitious_play_stalls() -> None:
     f2 = smfe.solve(game, "mpec-scholtes")
     assert f2.status.ok and f2.certificate is not None
     assert f2.certificate.residuals["exploitability"] <= 1e-10
-    fp = smfe.solve(game, "mfe")
-    assert np.abs(fp.nu[0] - f2.nu[0]).max() <= 1e-3
+    fp = smfe.solve(game, "mfe", options={"max_iter": 300})
+    assert not fp.status.ok
+    assert np.abs(fp.nu[0] - f2.nu[0]).max() <= 1e-2

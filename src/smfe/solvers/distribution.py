@@ -86,11 +86,16 @@ def flow(
 
 
 def induced_flow(
-    cg: CompiledGame, theta: FloatArray, pi: FloatArray, passes: int = 100
+    cg: CompiledGame,
+    theta: FloatArray,
+    pi: FloatArray,
+    passes: int = 100,
+    start: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """(ν, μ) that policy π induces when the kernel follows the flow itself,
     P_t = P(θ, Gν_t): forward in time for a finite horizon (exact); stationary games iterate
-    ν ← flow(P(θ, Gν), π) at most ``passes`` times (a starting point, not a certificate).
+    ν ← flow(P(θ, Gν), π) from ``start`` (default: the flow under P(θ, 0)) at most
+    ``passes`` times (a starting point, not a certificate).
     Without mean-field-dependent dynamics this is :func:`flow` under P(θ)."""
     if not cg.mean_field_dynamics:
         return flow(cg, cg.transition(theta), pi)
@@ -103,7 +108,10 @@ def induced_flow(
             nu[t] = mu[cg.sa_state] * pi[t]
             mu = cg.push(theta, nu[t])
         return nu, mus
-    nu, mus = flow(cg, cg.kernel(theta, None), pi)
+    if start is None:
+        nu, mus = flow(cg, cg.kernel(theta, None), pi)
+    else:
+        nu, mus = start, cg.seg_sum(start)
     for _ in range(passes):
         new, mus = flow(cg, cg.kernels(theta, nu), pi, mus[0])
         done = float(np.abs(new - nu).sum()) <= 1e-14

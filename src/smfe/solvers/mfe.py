@@ -206,7 +206,7 @@ def _iterate(
         if cg.mean_field_dynamics:
             # a mixture of flows under different kernels is no flow: keep the mixture's
             # policy and let it induce its own flow (fictitious play on policies)
-            nu, _ = induced_flow(cg, theta, induced_policy(cg, nu, resp.policy))
+            nu, _ = induced_flow(cg, theta, induced_policy(cg, nu, resp.policy), start=nu)
     if exact:
         mu = cg.seg_sum(nu)
         pi = induced_policy(cg, nu, resp.policy)
