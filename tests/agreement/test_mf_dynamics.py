@@ -157,13 +157,17 @@ def test_boltzmann_nlp_agrees_with_the_iterative_solver(game: smfe.Game) -> None
     assert np.abs(f1b.nu[0] - it.nu[0]).max() <= NU
 
 
-def test_exact_mpec_certifies_where_fictitious_play_stalls() -> None:
-    """τ = 0 on the stationary drift game: F2 reaches exploitability ≤ 1e-10; fictitious play
-    (O(1/n)) is near it but not certified."""
+def test_exact_mpec_and_support_newton_certify_where_fictitious_play_stalls() -> None:
+    """τ = 0 on the stationary drift game: F2 and fictitious play + support Newton reach
+    exploitability ≤ 1e-10 at the same flow; fictitious play alone (O(1/n)) does not."""
     game = drift_game(tau=0.0)
     f2 = smfe.solve(game, "mpec-scholtes")
     assert f2.status.ok and f2.certificate is not None
     assert f2.certificate.residuals["exploitability"] <= 1e-10
-    fp = smfe.solve(game, "mfe", options={"max_iter": 300})
+    it = smfe.solve(game, "mfe")
+    assert it.status.ok and it.certificate is not None
+    assert it.certificate.residuals["exploitability"] <= 1e-10
+    assert np.abs(it.nu[0] - f2.nu[0]).max() <= NU
+    fp = smfe.solve(game, "mfe", options={"max_iter": 300, "support_newton": False})
     assert not fp.status.ok
     assert np.abs(fp.nu[0] - f2.nu[0]).max() <= 1e-2

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from dataclasses import replace as replace_game
 
@@ -86,11 +87,17 @@ def evaluate_point(
     return resp, nu_br, mu_br, res
 
 
+Polisher = Callable[["MFESolution"], "MFESolution | None"]
+"""Turns an exact-response iterate into an exact MFE (``None`` if it cannot); injected by
+the method layer (:mod:`smfe.system.support_newton` builds on the equilibrium system)."""
+
+
 def solve_mfe(
     cg: CompiledGame,
     theta: FloatArray,
     options: MFEOptions | None = None,
     warm: MFESolution | None = None,
+    polisher: Polisher | None = None,
 ) -> MFESolution:
     """Find the MFE for ``theta`` to ``options.tol`` (see the module docstring).
 
@@ -104,7 +111,7 @@ def solve_mfe(
     theta = np.asarray(theta, dtype=np.float64)
     soft = not cg.game.exact and cg.game.response == Response.SOFT
     if not soft or not opts.continuation or opts.max_iter <= opts.continuation_after:
-        return _iterate(cg, theta, opts, warm, t0)
+        return _iterate(cg, theta, opts, warm, t0, polisher)
     first = _iterate(cg, theta, replace(opts, max_iter=opts.continuation_after), warm, t0)
     if first.termination == TerminationCondition.CONVERGED:
         return first
@@ -151,7 +158,12 @@ def _continuation(cg: CompiledGame, theta: FloatArray, opts: MFEOptions, t0: flo
 
 
 def _iterate(
-    cg: CompiledGame, theta: FloatArray, opts: MFEOptions, warm: MFESolution | None, t0: float
+    cg: CompiledGame,
+    theta: FloatArray,
+    opts: MFEOptions,
+    warm: MFESolution | None,
+    t0: float,
+    polisher: Polisher | None = None,
 ) -> MFESolution:
     exact = cg.game.exact
     soft = not exact and cg.game.response == Response.SOFT
@@ -171,6 +183,7 @@ def _iterate(
     term = TerminationCondition.ITERATION_LIMIT
     n = 0
     size = sensitivity.layout(cg).size
+    next_polish = opts.support_after if (exact and polisher and opts.support_newton) else -1
     while True:
         resp, nu_br, _, res = evaluate_point(cg, theta, nu, V)
         V = resp.value
@@ -178,6 +191,12 @@ def _iterate(
         if res <= opts.tol:
             term = TerminationCondition.CONVERGED
             break
+        if n == next_polish and polisher is not None:
+            next_polish *= 2
+            snap = _solution(cg, theta, nu, resp, res, n, term, history, 0, 0)
+            done = polisher(snap)
+            if done is not None:
+                return done
         if n >= opts.max_iter:
             break
         if time.perf_counter() - t0 > opts.time_limit:
@@ -207,23 +226,35 @@ def _iterate(
             # a mixture of flows under different kernels is no flow: keep the mixture's
             # policy and let it induce its own flow (fictitious play on policies)
             nu, _ = induced_flow(cg, theta, induced_policy(cg, nu, resp.policy), start=nu)
-    if exact:
-        mu = cg.seg_sum(nu)
-        pi = induced_policy(cg, nu, resp.policy)
-    else:
-        pi = resp.policy
-        mu = cg.seg_sum(nu)
+    return _solution(cg, theta, nu, resp, res, n, term, history, newton_steps, newton_failures)
+
+
+def _solution(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    resp: FollowerResponse,
+    res: float,
+    n: int,
+    term: TerminationCondition,
+    history: list[float],
+    newton_steps: int,
+    newton_failures: int,
+) -> MFESolution:
+    """The iterate as a solution: for the exact response the policy ν induces (its greedy
+    response where a state is unvisited), else the response itself."""
+    pi = induced_policy(cg, nu, resp.policy) if cg.game.exact else resp.policy
     return MFESolution(
         theta=theta,
         nu=nu,
         policy=pi,
         value=resp.value,
         q=resp.q,
-        mu=mu,
+        mu=cg.seg_sum(nu),
         residual=res,
         iterations=n,
         termination=term,
-        history=history,
+        history=list(history),
         newton_steps=newton_steps,
         newton_failures=newton_failures,
     )

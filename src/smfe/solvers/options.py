@@ -54,7 +54,10 @@ class MFEOptions(OptionsBase):
     steps). ``newton`` polishes a soft MFE with Newton's method on the equilibrium system once
     the residual is below ``newton_from`` (systems up to ``newton_max_size`` unknowns). With
     ``continuation``, a soft MFE not found in ``continuation_after`` iterations is traced
-    from a larger τ down to the game's τ.
+    from a larger τ down to the game's τ. For the exact response (τ = 0) ``support_newton``
+    solves the equilibrium on the support fictitious play has identified, by Newton's method
+    (:mod:`smfe.system.support_newton`), after ``support_after`` iterations and then at
+    doubling counts, until it yields a point within ``tol``.
     """
 
     tol: float = 1e-10
@@ -67,9 +70,12 @@ class MFEOptions(OptionsBase):
     newton_max_size: int = 20_000
     continuation: bool = True
     continuation_after: int = 300
+    support_newton: bool = True
+    support_after: int = 50
 
     def __post_init__(self) -> None:
         require_positive("tol", self.tol)
+        require_positive("support_after", self.support_after)
         require_positive("max_iter", self.max_iter)
         require_positive("time_limit", self.time_limit)
         if not 0.0 < self.damping <= 1.0:

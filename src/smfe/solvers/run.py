@@ -10,6 +10,7 @@ Each function has the registry's common signature and returns a certified ``Resu
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -42,11 +43,57 @@ def solve_mfe_method(
     cg = compile_game(game)
     th = game.start() if theta is None else theta
     t0 = time.perf_counter()
-    sol = solve_mfe(cg, th, options)
+    notes: list[str] = []
+    polisher = _support_polisher(cg, np.asarray(th, dtype=np.float64), options, notes)
+    sol = solve_mfe(cg, th, options, polisher=polisher)
     msg = f"{sol.newton_steps} Newton steps" if sol.newton_steps else ""
+    msg = "; ".join([m for m in (msg, *notes[-1:]) if m])
+    if len(notes) > 1:
+        msg += f" ({len(notes)} support attempts)"
     if sol.newton_failures:
         msg += f"; {sol.newton_failures} Newton systems were singular (fixed point used)"
     return _certified(cg, "mfe", sol, sol.termination, t0, tolerances, msg)
+
+
+def _support_polisher(
+    cg: CompiledGame, theta: FloatArray, options: MFEOptions, notes: list[str]
+) -> Callable[[MFESolution], MFESolution | None] | None:
+    """For the exact response: Newton on the support fictitious play identified
+    (:mod:`smfe.system.support_newton`), accepted when the point's own complementarity gap
+    and flow residual are within ``options.tol``; each attempt leaves a note."""
+    if not (cg.game.exact and options.support_newton):
+        return None
+    from smfe.errors import InstanceError, SolveFailed
+    from smfe.solvers.mfe import evaluate_point
+    from smfe.system.support_newton import polish
+
+    gave_up: list[bool] = []
+
+    def attempt(snap: MFESolution) -> MFESolution | None:
+        if gave_up:  # an attempt ran out of time: later ones would too
+            return None
+        try:
+            out, rep = polish(cg, theta, snap, tol=min(1e-12, options.tol))
+            _, nu_br, _, gap = evaluate_point(cg, theta, out.nu)
+        except (SolveFailed, InstanceError) as exc:
+            # a singular support system, or Newton left the region where the model is defined
+            notes.append(f"support Newton after {snap.iterations} iterations failed: {exc}")
+            return None
+        flow_gap = float(np.abs(nu_br.sum(axis=-1) - out.nu.sum(axis=-1)).max())
+        if rep.timed_out:
+            gave_up.append(True)
+        notes.append(
+            f"support Newton after {snap.iterations} iterations: {rep.rounds} support "
+            f"rounds, {rep.newton_steps} steps, gap {gap:.1e}"
+            + (" (out of time; no further attempts)" if rep.timed_out else "")
+        )
+        if gap <= options.tol and rep.residual <= max(options.tol, 1e-12) and flow_gap < 1e-9:
+            return dataclasses.replace(
+                out, residual=gap, termination=TerminationCondition.CONVERGED
+            )
+        return None
+
+    return attempt
 
 
 def solve_sample_method(

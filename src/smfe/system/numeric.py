@@ -86,6 +86,10 @@ class NumericSystem:
         cols = np.concatenate([self._col[hc[self._keep_h]], self._col[C.col[keepC]]])
         self.hrows, self.hcols, self._hinv = _pattern(rows, cols, self.n)
 
+    def free_column(self, full_index: IntArray) -> IntArray:
+        """Positions among the free variables of full-layout indices (−1 where fixed)."""
+        return self._col[np.asarray(full_index, dtype=np.int64)]
+
     # -- values --------------------------------------------------------------------------
     def full(self, x: FloatArray) -> FloatArray:
         out = self.x_fixed.copy()

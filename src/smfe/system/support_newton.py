@@ -1,0 +1,209 @@
+r"""The exact MFE (τ = 0) on an identified support, by Newton's method on the equilibrium system.
+
+Fictitious play converges as O(1/n) but identifies early *which* actions are optimal where:
+the near-greedy set :math:`\mathcal A_t(x) = \{a : Q_t(x,a) \ge \max_b Q_t(x,b) - \delta\}`.
+On a support :math:`\mathcal A` the exact equilibrium conditions are a square system of
+equations — the equality rows of the exact equilibrium system (:mod:`smfe.system.assemble`:
+bellman, normalise, policy, init/flow/mass, aggregate) plus, for every pair,
+
+.. math::  V_t(x) - Q_t(x,a) = 0\quad (a \in \mathcal A_t(x)),\qquad
+           \pi_t(a|x) = 0\quad (a \notin \mathcal A_t(x)),
+
+which Newton's method solves to round-off. States the flow does not reach (μ_t(x) below
+``unvisited``) keep one greedy action, so their mixing weights are not left undetermined. The
+point is an exact MFE iff π ≥ 0 on the support and V − Q ≥ 0 off it; otherwise the support is
+corrected (an action whose weight went negative leaves, an action that beats V joins) and
+Newton runs again, a few rounds at most. Nothing here certifies: the caller's independent
+certificate decides.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import NDArray
+
+from smfe.errors import SolveFailed
+from smfe.game.compiled import CompiledGame
+from smfe.solvers import linalg
+from smfe.solvers.mfe import MFESolution
+from smfe.system.assemble import SystemOptions, assemble
+from smfe.system.numeric import NumericSystem
+from smfe.system.solution import game_arrays, warm_start
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SupportNewtonReport:
+    """What the polish did: rounds of support correction, Newton steps, the final ‖F‖∞ and
+    the worst sign violation (negative weight or an action beating V)."""
+
+    rounds: int
+    newton_steps: int
+    residual: float
+    sign_violation: float
+    timed_out: bool = False
+
+
+def initial_support(
+    cg: CompiledGame, sol: MFESolution, delta: float, unvisited: float
+) -> BoolArray:
+    """Near-greedy pairs (T, N_SA) of the iterate: ties within ``delta`` (relative to
+    max(1, |Q|)) where the state is visited, the lowest-index greedy action elsewhere."""
+    q = sol.q
+    qmax = cg.seg_max(q)[:, cg.sa_state]
+    near = q >= qmax - delta * np.maximum(1.0, np.abs(qmax))
+    mu = cg.seg_sum(sol.nu)[:, cg.sa_state]
+    first = near & (np.cumsum(near, axis=1) - _before(cg, np.cumsum(near, axis=1)) == 1)
+    return np.where(mu > unvisited, near, first)
+
+
+def _before(cg: CompiledGame, c: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The running count at the end of the previous state (segment offsets of a cumsum)."""
+    starts = cg.state_sa_ptr[:-1]
+    prev = np.concatenate([np.zeros((c.shape[0], 1), dtype=c.dtype), c[:, starts[1:] - 1]], axis=1)
+    return prev[:, cg.sa_state]
+
+
+def polish(
+    cg: CompiledGame,
+    theta: FloatArray,
+    sol: MFESolution,
+    *,
+    delta: float = 1e-4,
+    unvisited: float = 1e-9,
+    tol: float = 1e-12,
+    rounds: int = 8,
+    max_steps: int = 30,
+    time_limit: float = 10.0,
+) -> tuple[MFESolution, SupportNewtonReport]:
+    """Solve the exact MFE on the support identified at ``sol`` (module docstring).
+
+    Returns the polished solution (termination left to the caller's residual test) and a
+    report, ``timed_out`` when ``time_limit`` seconds ran out; a Newton that fails leaves its
+    last point for the caller to reject."""
+    system = assemble(cg, SystemOptions("exact", theta=theta, objective="none"))
+    num = NumericSystem(system)
+    warm_start(system, cg, sol)
+    T = cg.T
+    pi_cols = num.free_column(np.concatenate([system.layout.step("pi", t) for t in range(T)]))
+    support = initial_support(cg, sol, delta, unvisited)
+    x = num.start()
+    deadline = time.perf_counter() + time_limit
+    steps = 0
+    report = SupportNewtonReport(0, 0, np.inf, np.inf)
+    for k in range(1, rounds + 1):
+        square = _OnSupport(num, system.block("dominance").start, pi_cols, support.ravel())
+        x, res, n = _newton(square, x, tol, max_steps, deadline)
+        steps += n
+        arr = game_arrays(system, num.full(x))
+        slack = arr["V"][:T][:, cg.sa_state] - arr["Q"]  # V − Q ≥ 0 everywhere at an MFE
+        negative = support & (arr["pi"] < -tol)
+        beating = ~support & (slack < -tol * np.maximum(1.0, np.abs(arr["Q"])))
+        worst = max(
+            float(np.maximum(-arr["pi"][support], 0.0).max(initial=0.0)),
+            float(np.maximum(-slack[~support], 0.0).max(initial=0.0)),
+        )
+        late = time.perf_counter() > deadline
+        report = SupportNewtonReport(k, steps, res, worst, late)
+        if late or not (negative.any() or beating.any()):
+            break  # an MFE if Newton converged; else Newton stalled with nothing to correct
+        support = (support & ~negative) | beating
+    arr = game_arrays(system, num.full(x))
+    pi = np.maximum(arr["pi"], 0.0)
+    nu = np.maximum(arr["nu"], 0.0)
+    out = MFESolution(
+        theta=np.asarray(theta, dtype=np.float64),
+        nu=nu,
+        policy=pi,
+        value=arr["V"],
+        q=arr["Q"],
+        mu=cg.seg_sum(nu),
+        residual=report.residual,
+        iterations=sol.iterations,
+        termination=sol.termination,
+        history=sol.history,
+        newton_steps=sol.newton_steps + steps,
+        newton_failures=sol.newton_failures,
+    )
+    return out, report
+
+
+def _lm_step(J: sp.csc_array, f: FloatArray) -> FloatArray | None:
+    """(JᵀJ + λI)⁻¹(−Jᵀf) with λ = 1e-10·max diag(JᵀJ); ``None`` if even that fails."""
+    JtJ = sp.csc_array(J.T @ J)
+    lam = 1e-10 * max(1.0, float(JtJ.diagonal().max(initial=0.0)))
+    try:
+        step = spla.spsolve(JtJ + lam * sp.eye_array(J.shape[1], format="csc"), -(J.T @ f))
+    except RuntimeError:
+        return None
+    out = np.asarray(step, dtype=np.float64)
+    return out if np.all(np.isfinite(out)) else None
+
+
+class _OnSupport:
+    """The square system of the module docstring for one support (flattened (T, N_SA))."""
+
+    def __init__(
+        self, num: NumericSystem, dominance: int, pi_cols: NDArray[np.int64], on: BoolArray
+    ) -> None:
+        system = num.system
+        self.num = num
+        self.eq = np.flatnonzero(system.lower == system.upper)
+        self.target = system.lower[self.eq]
+        self.dom_rows = dominance + np.flatnonzero(on)
+        off = pi_cols[~on]
+        self.select = sp.csr_array(
+            (np.ones(off.size), (np.arange(off.size), off)), shape=(off.size, num.n)
+        )
+        self.off = off
+
+    def residual(self, x: FloatArray) -> FloatArray:
+        g = self.num.g(x)
+        return np.concatenate([g[self.eq] - self.target, g[self.dom_rows], x[self.off]])
+
+    def jacobian(self, x: FloatArray) -> sp.csc_array:
+        J = self.num.jacobian(x)
+        return sp.csc_array(sp.vstack([J[self.eq], J[self.dom_rows], self.select], format="csc"))
+
+
+def _newton(
+    F: _OnSupport, x: FloatArray, tol: float, max_steps: int, deadline: float
+) -> tuple[FloatArray, float, int]:
+    """Damped Newton on F(x) = 0 (backtracking on ‖F‖∞)."""
+    f = F.residual(x)
+    res = float(np.abs(f).max(initial=0.0))
+    n = 0
+    while res > tol and n < max_steps and time.perf_counter() < deadline:
+        n += 1
+        J = F.jacobian(x)
+        try:
+            # LU where it does not fill in (small or banded systems), else the default route
+            direct = J.shape[0] if J.shape[0] <= 50_000 and linalg.banded(J) else 0
+            with linalg.direct_solves_up_to(direct):
+                step = linalg.solve(J, -f, what="Newton step on the support", check=1e-8)
+        except SolveFailed:
+            # singular: ties that change nothing (an action's weight is free) — take the
+            # Levenberg–Marquardt step, which tends to the least-norm Gauss–Newton step
+            lm = _lm_step(J, f)
+            if lm is None:
+                break
+            step = lm
+        alpha = 1.0
+        while alpha > 1e-6:
+            cand = x + alpha * step
+            fc = F.residual(cand)
+            rc = float(np.abs(fc).max(initial=0.0))
+            if rc < (1.0 - 1e-4 * alpha) * res:
+                x, f, res = cand, fc, rc
+                break
+            alpha *= 0.5
+        else:
+            break
+    return x, res, n
