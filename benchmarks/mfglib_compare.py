@@ -105,7 +105,11 @@ def main() -> None:
             wall = time.perf_counter() - t0
             pi = smfe_policy(game, res)
             score = literature_exploitability(compile_game(exact), np.zeros(0), pi)
-            label = "fictitious play, τ = 0" if tau == 0 else f"soft MFE, τ = {tau:g}"
+            label = (
+                "exact MFE (fictitious play + support Newton), τ = 0"
+                if tau == 0
+                else f"soft MFE, τ = {tau:g}"
+            )
             print(
                 f"| {name} | smfe {label} ({res.status}) | {score:.2e} | {score:.2e} | "
                 f"{wall:.2f} s |",
