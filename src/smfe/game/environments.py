@@ -96,20 +96,42 @@ def _crowd_game(
         if d
         else LeaderObjective()
     )
+    return _literature_game(
+        t,
+        T,
+        tau,
+        np.full(d, toll_max),
+        tuple(f"toll[{x}]" for x in range(d)),
+        objective,
+        prices,
+        name + ("-toll" if d else ""),
+        description + (" with a planner's toll per state" if d else ""),
+    )
+
+
+def _literature_game(
+    t: FollowerType,
+    T: int,
+    tau: float,
+    upper: FloatArray,
+    names: tuple[str, ...],
+    objective: LeaderObjective,
+    prices: list[Price],
+    name: str,
+    description: str,
+) -> Game:
+    """One type, the literature's horizon T (T + 1 reward epochs, γ = 1), and a leader
+    decision θ ∈ [0, upper] starting at 0 (none when ``upper`` is empty)."""
+    d = upper.size
     return Game(
         types=(t,),
         horizon=FiniteHorizon(T + 1, 1.0),
         tau=tau,
-        decision=Decision(
-            lower=np.zeros(d),
-            upper=np.full(d, toll_max),
-            start=np.zeros(d),
-            names=tuple(f"toll[{x}]" for x in range(d)),
-        ),
+        decision=Decision(lower=np.zeros(d), upper=upper, start=np.zeros(d), names=names),
         objective=objective,
         prices=tuple(prices),
-        name=name + ("-toll" if d else ""),
-        description=description + (" with a planner's toll per state" if d else ""),
+        name=name,
+        description=description,
     )
 
 
@@ -427,14 +449,16 @@ def equilibrium_price(
         exposure=agg,
         init=np.full(S, 1.0 / S),
     )
-    return Game(
-        types=(t,),
-        horizon=FiniteHorizon(T + 1, 1.0),
-        tau=tau,
-        decision=Decision(lower=np.zeros(0), upper=np.zeros(0)),
-        prices=(Price(rational=((d, e0),), name="price"),),
-        name="equilibrium-price",
-        description="equilibrium price (Guo et al. 2022; MFGLib equilibrium_price)",
+    return _literature_game(
+        t,
+        T,
+        tau,
+        np.zeros(0),
+        (),
+        LeaderObjective(),
+        [Price(rational=((d, e0),), name="price")],
+        "equilibrium-price",
+        "equilibrium price (Guo et al. 2022; MFGLib equilibrium_price)",
     )
 
 
@@ -498,19 +522,15 @@ def susceptible_infected(
         if leader
         else LeaderObjective()
     )
-    return Game(
-        types=(t,),
-        horizon=FiniteHorizon(T + 1, 1.0),
-        tau=tau,
-        decision=Decision(
-            lower=np.zeros(d),
-            upper=np.full(d, subsidy_max),
-            start=np.zeros(d),
-            names=("subsidy",) if leader else (),
-        ),
-        objective=objective,
-        prices=(Price(name="infected"),),
-        name="susceptible-infected" + ("-subsidy" if leader else ""),
-        description="susceptible-infected (Cui & Koeppl 2021; MFGLib susceptible_infected)"
+    return _literature_game(
+        t,
+        T,
+        tau,
+        np.full(d, subsidy_max),
+        ("subsidy",) if leader else (),
+        objective,
+        [Price(name="infected")],
+        "susceptible-infected" + ("-subsidy" if leader else ""),
+        "susceptible-infected (Cui & Koeppl 2021; MFGLib susceptible_infected)"
         + (" with a distancing subsidy" if leader else ""),
     )
