@@ -4,8 +4,8 @@ NumPy (:mod:`smfe.system.numeric`), CasADi (:mod:`smfe.system.to_casadi`, deriva
 automatic differentiation) and Pyomo (:mod:`smfe.system.to_pyomo`, the model of record) must
 give the same rows g(x), the same Jacobian and the same Hessian of the Lagrangian, and the
 NumPy derivatives must match finite differences — on games covering both horizons, masks,
-several types, θ-dependent transitions, θ × price terms, leader measurements, kinked, log and
-rational prices, and the three response models.
+several types, θ-dependent transitions, θ × price terms, leader measurements, kinked, log,
+rational, power and exp prices, and the three response models.
 """
 
 from __future__ import annotations
@@ -32,10 +32,16 @@ def _games() -> list[tuple[str, Any, str]]:
     mk = smfe.make_instance
     market = market_game(reference_instance(soc_levels=4))
     garnet = mk("garnet", n_states=6, n_actions=3, n_zones=2)
-    terms = smfe.Price(slope=0.5, log=((0.3, 0.5),), rational=((-1.0, 1.0),))
+    terms = smfe.Price(
+        slope=0.5,
+        log=((0.3, 0.5),),
+        rational=((-1.0, 1.0),),
+        power=((0.7, 0.5, -0.6),),
+        exp=((0.2, 1.3),),
+    )
     log_rational = dataclasses.replace(garnet, prices=(terms, terms))
     return [
-        ("log and rational prices", log_rational, "soft"),
+        ("log, rational, power and exp prices", log_rational, "soft"),
         ("garnet-stationary", mk("garnet", n_states=6, n_actions=3, n_types=2), "soft"),
         ("garnet-finite", mk("garnet", n_states=5, n_actions=3, horizon=3), "soft"),
         ("leader-mdp (θ in P, H_θ)", mk("leader-mdp"), "soft"),

@@ -127,10 +127,28 @@ def test_noise_probability_is_checked_by_name(name: str) -> None:
     assert exc.value.field == "p_still"
 
 
-def test_equilibrium_price_refuses_what_it_cannot_express() -> None:
+def test_equilibrium_price_with_a_power_law_demand() -> None:
+    """σ ≠ 1: the price (d/(z + e₀))^{1/σ} is a power term; the soft MFE of the iterative
+    solver and of F1 agree, and the price seen at the MFE is the published formula."""
+    g = smfe.make_instance("equilibrium-price", sigma=2.0, d=3.0, tau=0.2)
+    assert g.prices[0].power and not g.prices[0].rational
+    it = smfe.solve(g, "mfe")
+    nlp = smfe.solve(g, "soft-nlp")
+    assert it.status.ok and nlp.status.ok, (it.summary(), nlp.summary())
+    gap = sum(float(np.abs(a - b).sum()) for a, b in zip(it.nu, nlp.nu, strict=True))
+    assert gap <= AGREE
+    q = np.repeat(np.arange(3), 3).astype(float)  # production of each action
+    z = np.asarray(it.nu[0]) @ q  # aggregate production per step and state
+    z = z.sum(axis=-1)
+    price = g.prices[0].value_and_slope(z)[0]
+    np.testing.assert_allclose(price, np.sqrt(3.0 / (z + 1.0)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("field", ["sigma", "d", "e0"])
+def test_equilibrium_price_rejects_a_nonpositive_parameter(field: str) -> None:
     with pytest.raises(InstanceError) as exc:
-        smfe.make_instance("equilibrium-price", sigma=2.0)
-    assert exc.value.field == "sigma"
+        smfe.make_instance("equilibrium-price", **{field: 0.0})
+    assert exc.value.field == field
 
 
 def test_planner_toll_variant_pgd_and_f1_agree() -> None:

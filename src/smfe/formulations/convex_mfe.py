@@ -105,7 +105,7 @@ def check_convex(game: Game) -> None:
         if p.slope < 0 or not (p.polynomial and p.curvature == 0.0):
             raise FormulationError(
                 f"price {p.name!r}: needs p(z) = α + βz with β >= 0 and no kinks, log or "
-                "rational terms (convex quadratic potential)"
+                "rational, power or exp terms (convex quadratic potential)"
             )
 
 

@@ -81,8 +81,8 @@ def check_milp(game: Game) -> None:
         )
     if any(p.kinks for p in game.prices):
         why.append("a price has (smoothed) kinks — a merit-order curve")
-    if any(p.log or p.rational for p in game.prices):
-        why.append("a price has log or rational terms (nonlinear in its aggregate)")
+    if any(p.transcendental for p in game.prices):
+        why.append("a price has log, rational, power or exp terms (nonlinear in its aggregate)")
     if any(t.exposure_theta is not None and np.any(t.exposure_theta) for t in game.types):
         why.append("rewards contain θ × price products")
     quadratic = [c.name for c in game.constraints if c.quadratic]

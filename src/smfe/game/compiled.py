@@ -127,7 +127,8 @@ class CompiledGame:
         )
         prices = g.prices
         self.nonpolynomial = [m for m, p in enumerate(prices) if not p.polynomial]
-        """Prices with kinks, log or rational terms (evaluated by :meth:`Price.value_and_slope`)."""
+        """Prices with kinks, log, rational, power or exp terms (evaluated by
+        :meth:`Price.value_and_slope`)."""
         self.p_coef = np.array([[p.intercept, p.slope, p.curvature] for p in prices]).reshape(M, 3)
         mu0 = np.concatenate(
             [

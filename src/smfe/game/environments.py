@@ -419,14 +419,15 @@ def equilibrium_price(
 
     Firms with inventory s ∈ 0..s_inv produce q ∈ 0..Q and replenish h ∈ 0..H (action
     index q·(H+1) + h); s' = min(s − min(q, s) + h, s_inv). The price clears the market,
-    :math:`p_t = (d / (\sum q\,\nu_t + e_0))^{1/\sigma}`, a rational function of the
-    aggregate production for σ = 1; reward
+    :math:`p_t = (d / (\sum q\,\nu_t + e_0))^{1/\sigma}`, a rational term d/(z + e₀) for
+    σ = 1 and a power term :math:`d^{1/\sigma}(z + e_0)^{-1/\sigma}` otherwise; reward
     :math:`(p_t - c_0)q - c_1q^2 - c_2h - (c_2 + c_3)(q - s)^+ - c_4 s`. μ₀ uniform.
-    Only σ = 1 is expressible (a power of the aggregate is not among the price primitives).
     """
     _check_positive_int(s_inv=s_inv, Q=Q, H=H, T=T)
-    if sigma != 1.0:
-        raise InstanceError("sigma", f"only sigma = 1 is supported (p = d/(z + e0)); got {sigma}")
+    if not sigma > 0.0:
+        raise InstanceError("sigma", f"must be > 0, got {sigma}")
+    if not d > 0.0:
+        raise InstanceError("d", f"must be > 0, got {d}")
     if not e0 > 0.0:
         raise InstanceError("e0", f"must be > 0, got {e0}")
     S, A = s_inv + 1, (Q + 1) * (H + 1)
@@ -456,7 +457,11 @@ def equilibrium_price(
         np.zeros(0),
         (),
         LeaderObjective(),
-        [Price(rational=((d, e0),), name="price")],
+        [
+            Price(rational=((d, e0),), name="price")
+            if sigma == 1.0
+            else Price(power=((d ** (1.0 / sigma), e0, -1.0 / sigma),), name="price")
+        ],
         "equilibrium-price",
         "equilibrium price (Guo et al. 2022; MFGLib equilibrium_price)",
     )

@@ -390,7 +390,8 @@ class Game:
         return out
 
     def _check_price_domains(self) -> None:
-        """Log and rational price terms must be defined at every reachable aggregate."""
+        """Log, rational, power and exp price terms must be defined (and finite) at every
+        reachable aggregate."""
         for m, (p, (lo, hi)) in enumerate(zip(self.prices, self.aggregate_ranges(), strict=True)):
             why = p.domain_violation(float(lo), float(hi))
             if why is not None:

@@ -1,5 +1,6 @@
 r"""A price of an aggregate: p(z) = α + βz + κz², smoothed kinks (a merit-order stack),
-logarithms c·log(z + ε) and rational terms a/(b + z).
+logarithms c·log(z + ε), rational terms a/(b + z), powers a·(z + b)^r and exponentials
+c·e^{kz} — a closed set of smooth primitives, summed.
 
 One definition, evaluated on numbers, NumPy arrays and model expressions
 (:meth:`Price.evaluate`), with its first and second derivatives on arrays.
@@ -7,7 +8,7 @@ One definition, evaluated on numbers, NumPy arrays and model expressions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,16 +21,18 @@ from smfe.game.checks import FloatArray
 @dataclass(frozen=True)
 class Price:
     r"""p(z) = intercept + slope·z + curvature·z² + Σ_j Δ_j·β·log(1 + e^{(z − k_j)/β})
-    + Σ_i c_i·log(z + ε_i) + Σ_l a_l/(b_l + z).
+    + Σ_i c_i·log(z + ε_i) + Σ_l a_l/(b_l + z) + Σ_n a_n·(z + b_n)^{r_n} + Σ_e c_e·e^{k_e z}.
 
     The optional ``kinks`` ((k_j, Δ_j), ...) add slope Δ_j beyond z = k_j, smoothed over a
     width β = ``smoothing`` (softplus): a piecewise-linear supply curve such as a merit-order
     stack, kept differentiable for Newton and Ipopt. ``log`` ((c_i, ε_i), ...) with ε_i > 0
     — with a per-state aggregate z = μ(x) the crowd-aversion reward −c·log(μ(x) + ε) of the
-    MFG literature; ``rational`` ((a_l, b_l), ...) — e.g. a price 1/(1 + z). The game checks
-    that z + ε_i > 0 and b_l + z > 0 over every aggregate it can reach. Monotone
-    (non-decreasing, Lasry–Lions) when the slopes, the curvature, every partial slope sum
-    and every c_i are ≥ 0 and every a_l ≤ 0.
+    MFG literature; ``rational`` ((a_l, b_l), ...) — e.g. a price 1/(1 + z); ``power``
+    ((a_n, b_n, r_n), ...) — e.g. the inverse demand (d/(z + e₀))^{1/σ} = d^{1/σ}(z + e₀)^{−1/σ};
+    ``exp`` ((c_e, k_e), ...). The game checks that z + ε_i > 0, b_l + z > 0 and b_n + z > 0
+    over every aggregate it can reach, and that c_e·e^{k_e z} stays finite there. Monotone
+    (non-decreasing, Lasry–Lions) when the slopes, the curvature, every partial slope sum,
+    every c_i, a_n·r_n and c_e·k_e are ≥ 0 and every a_l ≤ 0.
     """
 
     intercept: float = 0.0
@@ -40,6 +43,8 @@ class Price:
     smoothing: float = 0.0
     log: tuple[tuple[float, float], ...] = ()
     rational: tuple[tuple[float, float], ...] = ()
+    power: tuple[tuple[float, float, float], ...] = ()
+    exp: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
         for f in ("intercept", "slope", "curvature", "smoothing"):
@@ -67,11 +72,24 @@ class Price:
         object.__setattr__(
             self, "rational", _pairs(self.rational, "prices.rational", "(a, b) pairs")
         )
+        object.__setattr__(
+            self, "power", _tuples(self.power, 3, "prices.power", "(a, b, r) triples")
+        )
+        object.__setattr__(self, "exp", _pairs(self.exp, "prices.exp", "(c, k) pairs"))
 
     @property
     def polynomial(self) -> bool:
         """α + βz + κz² only (the fast path of the iterative solver, the MILP's form)."""
-        return not (self.kinks or self.log or self.rational)
+        return not (self.kinks or self.transcendental)
+
+    @property
+    def transcendental(self) -> bool:
+        """Has log, rational, power or exponential terms (nonlinear beyond a quadratic)."""
+        return bool(self.log or self.rational or self.power or self.exp)
+
+    def without_terms(self) -> Price:
+        """The polynomial-and-kinks part (log, rational, power and exp terms dropped)."""
+        return replace(self, log=(), rational=(), power=(), exp=())
 
     def domain_violation(self, lo: float, hi: float) -> str | None:
         """Why p is undefined somewhere on z ∈ [lo, hi] (``None`` if it is defined)."""
@@ -81,11 +99,21 @@ class Price:
         for i, (_, b) in enumerate(self.rational):
             if lo + b <= 0.0:
                 return f"rational[{i}]: b + z must stay > 0, but z reaches {lo:g} (b = {b:g})"
+        for i, (_, b, _) in enumerate(self.power):
+            if lo + b <= 0.0:
+                return f"power[{i}]: b + z must stay > 0, but z reaches {lo:g} (b = {b:g})"
+        for i, (c, k) in enumerate(self.exp):
+            top = abs(c) * np.exp(min(max(k * lo, k * hi), 800.0))
+            if not top <= checks.MAX_ABS:
+                return (
+                    f"exp[{i}]: c·e^(kz) must stay within {checks.MAX_ABS:g}, but reaches "
+                    f"{top:g} on z in [{lo:g}, {hi:g}]"
+                )
         return None
 
     def term_range(self, lo: float, hi: float) -> tuple[float, float]:
-        """[min, max] of the log and rational terms on [lo, hi] (each term is monotone, so
-        the sum of their end-point ranges bounds their sum)."""
+        """[min, max] of the log, rational, power and exp terms on [lo, hi] (each term is
+        monotone, so the sum of their end-point ranges bounds their sum)."""
         low = high = 0.0
         for c, eps in self.log:
             ends = (c * np.log(lo + eps), c * np.log(hi + eps))
@@ -93,20 +121,36 @@ class Price:
         for a, b in self.rational:
             ends = (a / (b + lo), a / (b + hi))
             low, high = low + min(ends), high + max(ends)
+        for a, b, r in self.power:
+            ends = (a * (b + lo) ** r, a * (b + hi) ** r)
+            low, high = low + min(ends), high + max(ends)
+        for c, k in self.exp:
+            ends = (c * np.exp(k * lo), c * np.exp(k * hi))
+            low, high = low + min(ends), high + max(ends)
         return float(low), float(high)
 
     @property
     def monotone(self) -> bool:
         """Non-decreasing on z >= 0, so the aggregate game is monotone (Lasry–Lions)."""
         slopes = self.slope + np.cumsum([0.0] + [d for _, d in self.kinks])
-        terms = all(c >= 0.0 for c, _ in self.log) and all(a <= 0.0 for a, _ in self.rational)
+        terms = (
+            all(c >= 0.0 for c, _ in self.log)
+            and all(a <= 0.0 for a, _ in self.rational)
+            and all(a * r >= 0.0 for a, _, r in self.power)
+            and all(c * k >= 0.0 for c, k in self.exp)
+        )
         return bool(slopes.min() >= 0.0) and self.curvature >= 0.0 and terms
 
     @property
     def antitone(self) -> bool:
         """Non-increasing on z >= 0 (e.g. −log(z + ε), d/(z + e₀))."""
         slopes = self.slope + np.cumsum([0.0] + [d for _, d in self.kinks])
-        terms = all(c <= 0.0 for c, _ in self.log) and all(a >= 0.0 for a, _ in self.rational)
+        terms = (
+            all(c <= 0.0 for c, _ in self.log)
+            and all(a >= 0.0 for a, _ in self.rational)
+            and all(a * r <= 0.0 for a, _, r in self.power)
+            and all(c * k <= 0.0 for c, k in self.exp)
+        )
         return bool(slopes.max() <= 0.0) and self.curvature <= 0.0 and terms
 
     def evaluate(self, z: Any, exp: Any = np.exp, log: Any = np.log) -> Any:
@@ -123,6 +167,10 @@ class Price:
             e = e + c * log(z + eps)
         for a, b in self.rational:
             e = e + a / (z + b)
+        for a, b, r in self.power:
+            e = e + a * exp(r * log(z + b))
+        for c, k in self.exp:
+            e = e + c * exp(k * z)
         return e
 
     def second_derivative(self, z: FloatArray) -> FloatArray:
@@ -137,6 +185,10 @@ class Price:
             out = out - c / (z + eps) ** 2
         for a, b in self.rational:
             out = out + 2.0 * a / (z + b) ** 3
+        for a, b, r in self.power:
+            out = out + a * r * (r - 1.0) * (z + b) ** (r - 2.0)
+        for c, k in self.exp:
+            out = out + c * k * k * np.exp(k * z)
         return out
 
     def value_and_slope(self, z: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -155,11 +207,23 @@ class Price:
         for a, b in self.rational:
             v = v + a / (z + b)
             dv = dv - a / (z + b) ** 2
+        for a, b, r in self.power:
+            v = v + a * (z + b) ** r
+            dv = dv + a * r * (z + b) ** (r - 1.0)
+        for c, k in self.exp:
+            e = np.exp(k * z)
+            v = v + c * e
+            dv = dv + c * k * e
         return v, dv
 
 
 def _pairs(value: object, field: str, what: str) -> tuple[tuple[float, float], ...]:
     """A tuple of finite number pairs, bounded like every game number."""
+    return _tuples(value, 2, field, what)  # type: ignore[return-value]
+
+
+def _tuples(value: object, n: int, field: str, what: str) -> tuple[tuple[float, ...], ...]:
+    """A tuple of finite number n-tuples, bounded like every game number."""
     try:
         items = list(value)  # type: ignore[call-overload]
     except TypeError:
@@ -167,10 +231,12 @@ def _pairs(value: object, field: str, what: str) -> tuple[tuple[float, float], .
     out = []
     for j, pair in enumerate(items):
         try:
-            a, b = (checks.finite_number(x, f"{field}[{j}]") for x in pair)
+            row = tuple(checks.finite_number(x, f"{field}[{j}]") for x in pair)
         except InstanceError:
             raise
-        except (TypeError, ValueError):
+        except TypeError:
             raise InstanceError(field, f"must be {what}", j) from None
-        out.append((a, b))
+        if len(row) != n:
+            raise InstanceError(field, f"must be {what}", j)
+        out.append(row)
     return tuple(out)

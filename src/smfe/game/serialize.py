@@ -153,6 +153,8 @@ def game_to_dict(game: Game) -> dict[str, Any]:
                 ),
                 **({"log": [list(t) for t in p.log]} if p.log else {}),
                 **({"rational": [list(t) for t in p.rational]} if p.rational else {}),
+                **({"power": [list(t) for t in p.power]} if p.power else {}),
+                **({"exp": [list(t) for t in p.exp]} if p.exp else {}),
             }
             for p in game.prices
         ],
@@ -250,6 +252,8 @@ def _build(doc: GameDoc) -> Game:
             smoothing=p.smoothing,
             log=tuple((c, e) for c, e in p.log),
             rational=tuple((a, b) for a, b in p.rational),
+            power=tuple((a, b, r) for a, b, r in p.power),
+            exp=tuple((c, k) for c, k in p.exp),
         )
         for p in doc.prices
     )

@@ -77,7 +77,8 @@ class FiniteDoc(_Doc):
 
 class PriceDoc(_Doc):
     """p(z) = intercept + slope·z + curvature·z² + smoothed kinks ((knot, slope change))
-    + Σ c·log(z + ε) ((c, ε)) + Σ a/(b + z) ((a, b))."""
+    + Σ c·log(z + ε) ((c, ε)) + Σ a/(b + z) ((a, b)) + Σ a·(z + b)^r ((a, b, r))
+    + Σ c·e^{kz} ((c, k))."""
 
     name: str = ""
     intercept: float = 0.0
@@ -87,6 +88,8 @@ class PriceDoc(_Doc):
     smoothing: float = 0.0
     log: list[tuple[float, float]] = []
     rational: list[tuple[float, float]] = []
+    power: list[tuple[float, float, float]] = []
+    exp: list[tuple[float, float]] = []
 
 
 class DecisionDoc(_Doc):

@@ -9,8 +9,6 @@ term by term, and :math:`|V| \le (r_{\max} + \tau\log|A|)/(1-\gamma)` (stationar
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -28,15 +26,15 @@ def aggregate_ranges(cg: CompiledGame) -> FloatArray:
 def price_ranges(cg: CompiledGame) -> FloatArray:
     """[p_min, p_max] per price over the aggregate ranges (exact for quadratics; with kinks,
     the smoothed piecewise-linear part is monotone between knots, so the range is taken over
-    the ends, the knots and the vertex; log and rational terms add their monotone end-point
-    ranges)."""
+    the ends, the knots and the vertex; log, rational, power and exp terms add their monotone
+    end-point ranges)."""
     z = aggregate_ranges(cg)
     out = np.zeros_like(z)
     for m, (lo, hi) in enumerate(z):
         price = cg.game.prices[m]
-        t_lo, t_hi = price.term_range(float(lo), float(hi))  # log and rational terms
+        t_lo, t_hi = price.term_range(float(lo), float(hi))  # log, rational, power, exp
         out[m] = (t_lo, t_hi)
-        price = dataclasses.replace(price, log=(), rational=())
+        price = price.without_terms()
         if price.kinks:
             cand = [lo, hi] + [k for k, _ in price.kinks if lo < k < hi]
             if price.curvature and lo < -price.slope / (2 * price.curvature) < hi:
