@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from smfe.errors import FormulationError, InstanceError
 from smfe.game.model import Game
+from smfe.game.price import price_classes
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -129,6 +130,9 @@ class CompiledGame:
         self.nonpolynomial = [m for m, p in enumerate(prices) if not p.polynomial]
         """Prices with kinks, log, rational, power or exp terms (evaluated by
         :meth:`Price.value_and_slope`)."""
+        cls, reps = price_classes([prices[m] for m in self.nonpolynomial])
+        nonpoly = np.array(self.nonpolynomial, dtype=np.int64)
+        self._nonpolynomial_classes = [(p, nonpoly[cls == k]) for k, p in enumerate(reps)]
         self.p_coef = np.array([[p.intercept, p.slope, p.curvature] for p in prices]).reshape(M, 3)
         mu0 = np.concatenate(
             [
@@ -278,8 +282,8 @@ class CompiledGame:
         """p(z) and p'(z), elementwise over (..., M)."""
         a, b, c = self.p_coef[:, 0], self.p_coef[:, 1], self.p_coef[:, 2]
         v, dv = a + b * z + c * z * z, b + 2.0 * c * z
-        for m in self.nonpolynomial:
-            v[..., m], dv[..., m] = self.game.prices[m].value_and_slope(z[..., m])
+        for price, ms in self._nonpolynomial_classes:
+            v[..., ms], dv[..., ms] = price.value_and_slope(z[..., ms])
         return v, dv
 
     def aggregates(self, nu: FloatArray) -> FloatArray:

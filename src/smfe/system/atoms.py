@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from smfe.game.price import Price
+from smfe.game.price import Price, price_classes
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -99,15 +99,17 @@ class AtomsBuilder:
         def cat(parts: list[Any], dtype: Any) -> Any:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
+        # prices that differ only by name are one definition, evaluated in one call
+        cls, reps = price_classes(self.prices)
         return Atoms(
-            prices=self.prices,
+            prices=tuple(reps),
             product=stack("product", 2),
             exp=stack("exp", 2),
             exp_scale=cat(self.scale, np.float64),
             price=stack("price", 1)[0],
-            price_m=cat(self.price_of["price"], np.int64),
+            price_m=cls[cat(self.price_of["price"], np.int64)],
             scaled=stack("scaled", 2),
-            scaled_m=cat(self.price_of["scaled"], np.int64),
+            scaled_m=cls[cat(self.price_of["scaled"], np.int64)],
         )
 
 
@@ -115,14 +117,14 @@ class AtomsBuilder:
 class Atoms:
     """The atoms of one system, by kind, in the order product, exp, price, scaled."""
 
-    prices: tuple[Price, ...]
+    prices: tuple[Price, ...]  # the distinct price definitions (game prices up to name)
     product: IntArray  # (2, n): i, j
     exp: IntArray  # (2, n): i, j
     exp_scale: FloatArray
     price: IntArray  # (n,): i
-    price_m: IntArray
+    price_m: IntArray  # (n,): index into ``prices``
     scaled: IntArray  # (2, n): k, i
-    scaled_m: IntArray
+    scaled_m: IntArray  # (n,): index into ``prices``
 
     @property
     def sizes(self) -> dict[str, int]:
