@@ -21,7 +21,7 @@ from smfe.formulations.built import Built
 from smfe.formulations.exact_mpec import MPECOptions
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game, Response
-from smfe.system import SystemOptions, assemble, warm_start
+from smfe.system import SystemOptions, assemble, initial_point
 
 
 def build_boltzmann_nlp(game: Game, options: MPECOptions | None = None) -> Built:
@@ -34,7 +34,6 @@ def build_boltzmann_nlp(game: Game, options: MPECOptions | None = None) -> Built
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     system = assemble(cg, SystemOptions("boltzmann", theta, opts.objective, float(opts.eps)))
-    if opts.start is not None:
-        warm_start(system, cg, opts.start)
+    initial_point(system, cg, opts.start, 0.0)
     m = to_pyomo(system, f"boltzmann-nlp[{game.name}]")
     return Built(model=m, cg=cg, formulation="boltzmann-nlp", complementarity_var="select")

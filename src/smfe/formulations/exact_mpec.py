@@ -26,7 +26,7 @@ from smfe.formulations.built import Built
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 from smfe.solvers.mfe import MFESolution
-from smfe.system import SystemOptions, assemble, warm_start
+from smfe.system import SystemOptions, assemble, initial_point
 
 FloatArray = NDArray[np.float64]
 
@@ -64,8 +64,7 @@ def build_exact_mpec(game: Game, options: MPECOptions | None = None) -> Built:
     cg = compile_game(exact)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     system = assemble(cg, SystemOptions("exact", theta, opts.objective, float(opts.eps)))
-    if opts.start is not None:
-        warm_start(system, cg, opts.start)
+    initial_point(system, cg, opts.start, 0.0)
     m = to_pyomo(system, f"exact-mpec[{game.name}]")
     return Built(model=m, cg=cg, formulation="exact-mpec", notes=notes)
 

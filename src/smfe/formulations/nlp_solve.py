@@ -28,6 +28,7 @@ from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import MFEOptions, OptionsBase
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.sensitivity import implicit_gradient
+from smfe.system.solution import INITIAL_POINTS
 
 FloatArray = NDArray[np.float64]
 
@@ -45,7 +46,11 @@ class NLPOptions(OptionsBase):
     """Options of the NLP methods.
 
     ``fix_theta``: solve the MFE alone at θ (``theta=`` of :func:`smfe.solve`, else the
-    start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ.
+    start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ;
+    otherwise from ``initial``, a point computed from the game alone — the model's own
+    initial point (:data:`smfe.system.solution.INITIAL_POINTS`); with ``fallback``, a cold
+    solve that ends uncertified is repeated from the other such points in turn (each
+    attempt is named in the result's message; iterations and times are summed).
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
     assembled as sparse CasADi expressions, :mod:`smfe.system.to_casadi`; much faster
@@ -59,11 +64,17 @@ class NLPOptions(OptionsBase):
     warm_start: bool = True
     ipopt: dict[str, Any] = field(default_factory=dict)
     backend: str = "auto"
+    initial: str = "response"
+    fallback: bool = True
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise InstanceError(
                 "options.backend", f"must be one of {BACKENDS}, got {self.backend!r}"
+            )
+        if self.initial not in INITIAL_POINTS:
+            raise InstanceError(
+                "options.initial", f"must be one of {INITIAL_POINTS}, got {self.initial!r}"
             )
 
 
@@ -126,41 +137,65 @@ def solve_soft_nlp(
     backend = options.backend
     if backend == "auto":
         backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else large_backend()
-    sopts = SoftNLPOptions(
-        theta=th if fixed else None, objective="none" if fixed else "leader", start=start
-    )
-    if backend == "pyomo":
-        built = build_soft_nlp(game, sopts)
-        t_build = time.perf_counter() - t0
-        run = solve_built(built, ipopt_options)
-        v, status, termination = built.values(), run.status, run.termination
-        iterations, log, ipopt_time = run.iterations, run.log, run.seconds
-    else:
-        system = soft_system(game, sopts)
-        t_build = time.perf_counter() - t0
-        solve = solve_casadi if backend == "casadi" else solve_callbacks
-        srun = solve(system, ipopt_options)
-        v, status, termination = game_arrays(system, srun.x), srun.status, srun.termination
-        iterations, log, ipopt_time = srun.iterations, srun.log, srun.timings["ipopt"]
-        t_build += srun.timings.get("build", 0.0) + srun.timings.get("setup", 0.0)
-    if not np.isfinite(v["nu"]).all():
-        raise SolveFailed(f"Ipopt ({backend} backend) returned no values: {status}")
-    sol = solution_from_values(v, float("nan"), iterations, termination)
-    grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
-    result = build_result(
-        cg,
-        "soft-nlp",
-        sol,
-        termination=termination,
-        iterations=iterations,
-        leader_gradient=grad,
-        leader_optimised=not fixed,
-        timings={"build": t_build, "ipopt": ipopt_time},
-        history={},
-        tolerances=tolerances,
-        message=f"Ipopt ({backend} backend): {status}",
-    )
-    return _with_log(result, log)
+    starts = [options.initial]
+    if start is None and options.fallback:
+        starts += [s for s in INITIAL_POINTS if s != options.initial]
+    failed: list[str] = []
+    logs: list[str] = []
+    iterations, t_build, ipopt_time = 0, time.perf_counter() - t0, 0.0
+    for k, initial in enumerate(starts):
+        t1 = time.perf_counter()
+        sopts = SoftNLPOptions(
+            theta=th if fixed else None,
+            objective="none" if fixed else "leader",
+            start=start,
+            initial=initial,
+        )
+        if backend == "pyomo":
+            built = build_soft_nlp(game, sopts)
+            t_build += time.perf_counter() - t1
+            run = solve_built(built, ipopt_options)
+            v, status, termination = built.values(), run.status, run.termination
+            iterations += run.iterations
+            ipopt_time += run.seconds
+            logs.append(run.log)
+        else:
+            system = soft_system(game, sopts)
+            t_build += time.perf_counter() - t1
+            solve = solve_casadi if backend == "casadi" else solve_callbacks
+            srun = solve(system, ipopt_options)
+            v, status, termination = game_arrays(system, srun.x), srun.status, srun.termination
+            iterations += srun.iterations
+            ipopt_time += srun.timings["ipopt"]
+            logs.append(srun.log)
+            t_build += srun.timings.get("build", 0.0) + srun.timings.get("setup", 0.0)
+        if not np.isfinite(v["nu"]).all():
+            if k + 1 < len(starts):
+                failed.append(f"{initial} start: no values ({status})")
+                continue
+            raise SolveFailed(f"Ipopt ({backend} backend) returned no values: {status}")
+        sol = solution_from_values(v, float("nan"), iterations, termination)
+        grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
+        origin = "" if start is not None else f" from the {initial} start"
+        if failed:
+            origin += " (before: " + "; ".join(failed) + ")"
+        result = build_result(
+            cg,
+            "soft-nlp",
+            sol,
+            termination=termination,
+            iterations=iterations,
+            leader_gradient=grad,
+            leader_optimised=not fixed,
+            timings={"build": t_build, "ipopt": ipopt_time},
+            history={},
+            tolerances=tolerances,
+            message=f"Ipopt ({backend} backend): {status}{origin}",
+        )
+        if result.status.ok:
+            break
+        failed.append(f"{initial} start: {result.status}")
+    return _with_log(result, "\n".join(logs))
 
 
 def _with_log(result: Result, log: str) -> Result:

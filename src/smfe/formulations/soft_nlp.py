@@ -20,7 +20,7 @@ from smfe.formulations.built import Built
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game, Response
 from smfe.solvers.mfe import MFESolution
-from smfe.system import EquilibriumSystem, SystemOptions, assemble, warm_start
+from smfe.system import EquilibriumSystem, SystemOptions, assemble, initial_point
 from smfe.system.bounds import value_bound
 
 FloatArray = NDArray[np.float64]
@@ -30,11 +30,13 @@ FloatArray = NDArray[np.float64]
 class SoftNLPOptions:
     """``theta``: fix θ at this value (the MFE alone) — ``None`` optimises θ over Θ.
     ``objective``: ``"leader"`` (J) or ``"none"`` (feasibility; only with θ fixed).
-    ``start``: an iterative-solver solution used as the starting point."""
+    ``start``: an iterative-solver solution used as the starting point; without one the
+    model starts at ``initial`` (:data:`smfe.system.solution.INITIAL_POINTS`)."""
 
     theta: FloatArray | None = None
     objective: str = "leader"
     start: MFESolution | None = None
+    initial: str = "response"
 
 
 def soft_system(game: Game, options: SoftNLPOptions | None = None) -> EquilibriumSystem:
@@ -47,8 +49,7 @@ def soft_system(game: Game, options: SoftNLPOptions | None = None) -> Equilibriu
     cg = compile_game(game)
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     system = assemble(cg, SystemOptions("soft", theta, opts.objective))
-    if opts.start is not None:
-        warm_start(system, cg, opts.start)
+    initial_point(system, cg, opts.start, game.tau, opts.initial)
     return system
 
 

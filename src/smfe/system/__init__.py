@@ -2,7 +2,7 @@
 NumPy (:mod:`.numeric`), CasADi (:mod:`.to_casadi`) and Pyomo (:mod:`.to_pyomo`)."""
 
 from smfe.system.assemble import SystemOptions, assemble
-from smfe.system.solution import game_arrays, warm_start
+from smfe.system.solution import game_arrays, initial_point, warm_start
 from smfe.system.system import EquilibriumSystem, SymbolicTerms
 
 __all__ = [
@@ -11,5 +11,6 @@ __all__ = [
     "SystemOptions",
     "assemble",
     "game_arrays",
+    "initial_point",
     "warm_start",
 ]

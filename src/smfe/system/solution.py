@@ -1,5 +1,6 @@
-"""Between a system and the game's arrays: starting values from an iterative solution, and
-the inverse map from a solution vector back to θ, V, Q, π, ν, μ."""
+"""Between a system and the game's arrays: starting values (an iterative solution, or by
+default the uniform policy's flow and values, :mod:`smfe.solvers.start`), and the inverse
+map from a solution vector back to θ, V, Q, π, ν, μ."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from numpy.typing import NDArray
 from smfe.game.compiled import CompiledGame
 from smfe.solvers.mfe import MFESolution
 from smfe.solvers.response import greedy, soft_max
+from smfe.solvers.start import response_start, uniform_start
 from smfe.system.system import EquilibriumSystem
 
 FloatArray = NDArray[np.float64]
@@ -30,6 +32,36 @@ def warm_start(system: EquilibriumSystem, cg: CompiledGame, sol: MFESolution) ->
     if "W" in lay:
         lay.set_start("W", soft_max(cg, sol.q, cg.game.tau)[0])
         lay.set_start("select", greedy(cg, sol.q)[1])
+
+
+INITIAL_POINTS = ("response", "uniform", "bounds")
+"""Starting points computed from the game alone (:mod:`smfe.solvers.start`): ``response``
+(the response to the uniform policy's flow, and the flow it induces), ``uniform`` (the
+uniform policy's flow and values), ``bounds`` (each variable's layout default: 0 or its
+lower bound, π = 1/2 — kept to measure what the others buy)."""
+
+
+def initial_point(
+    system: EquilibriumSystem,
+    cg: CompiledGame,
+    start: MFESolution | None,
+    tau: float,
+    initial: str = "response",
+) -> None:
+    """Start at ``start`` (e.g. the iterative solver's MFE) or, without one, at ``initial``
+    (:data:`INITIAL_POINTS`) at the system's starting θ (``tau``: the entropy weight of the
+    uniform policy's values — the game's τ for the soft system, 0 for the exact and
+    Boltzmann ones). A point computed from the game alone, which a written model (``.nl``)
+    carries as its own initial point. ``cg`` is compiled from the game the system encodes."""
+    if start is None:
+        theta = system.layout.block("theta").start
+        if initial == "bounds":
+            return
+        if initial == "uniform":
+            start = uniform_start(cg, theta, tau)
+        else:
+            start = response_start(cg, theta)
+    warm_start(system, cg, start)
 
 
 def game_arrays(system: EquilibriumSystem, x: FloatArray) -> dict[str, FloatArray]:
