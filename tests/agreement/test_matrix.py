@@ -35,6 +35,12 @@ SOFT_MFE: dict[str, Callable[[smfe.Game], smfe.Result]] = {
         g, "soft-nlp", {"fix_theta": True, "backend": "callbacks"}
     ),
     "convex-mfe": lambda g: smfe.solve(g, "convex-mfe"),
+    **{
+        f"soft-nlp/{backend}/cold": lambda g, b=backend: smfe.solve(
+            g, "soft-nlp", {"fix_theta": True, "backend": b, "warm_start": False}
+        )
+        for backend in ("pyomo", "casadi", "callbacks")
+    },
 }
 INSTANCES: dict[str, dict[str, Any]] = {
     "two-state": {},
@@ -68,11 +74,26 @@ def _accepting(
 def test_soft_mfe_matrix(case: str) -> None:
     g = _game(case)
     results = _accepting(SOFT_MFE, g)
-    assert len(results) >= 3  # the iterative solver and both F1 backends take every soft game
+    assert len(results) >= 7  # the iterative solver and F1 cold and warm take every soft game
     for r in results:
         assert r.status.termination == smfe.TerminationCondition.CONVERGED, r.summary()
+        _label_survives_a_fresh_certificate(g, r)
     agreement = smfe.agree(results, TOL["soft-mfe"])
     assert agreement, str(agreement)
+
+
+def _label_survives_a_fresh_certificate(g: smfe.Game, r: smfe.Result) -> None:
+    """No result is labelled ``optimal`` or ``feasible`` unless a certificate computed from
+    scratch agrees: ``optimal`` needs it to pass, ``feasible`` the equilibrium conditions."""
+    from smfe.solvers.result import FEASIBLE_KEYS
+
+    fresh = smfe.certify(g, r)
+    if r.status.solution == smfe.SolutionStatus.OPTIMAL:
+        assert fresh.passed, (r.method, str(fresh))
+    if r.status.solution == smfe.SolutionStatus.FEASIBLE:
+        slack = fresh.tolerances["feasible"]
+        for k in FEASIBLE_KEYS:
+            assert fresh.residuals.get(k, 0.0) <= max(fresh.tolerances.get(k, 0.0), slack), k
 
 
 LEADER_TOL = {"leader-mdp": 1e-7}
