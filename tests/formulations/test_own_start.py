@@ -78,3 +78,28 @@ def test_an_unknown_initial_point_is_refused_by_name() -> None:
     with pytest.raises(smfe.InstanceError) as exc:
         smfe.solve(game, "soft-nlp", {"initial": "random"})
     assert exc.value.field == "options.initial"
+
+
+HARD = {
+    "n_states": 20,
+    "n_actions": 2,
+    "n_types": 3,
+    "n_zones": 4,
+    "congestion": -8.455,
+    "gamma": 0.9,
+    "tau": 0.3293,
+    "seed": 46,
+}
+"""Game 46 of benchmarks/cold_start.py: Ipopt reports local infeasibility from every starting
+point computed from the game alone, though the game has an MFE (the iterative solver's)."""
+
+
+def test_tau_continuation_solves_what_no_start_does() -> None:
+    game = smfe.make_instance("garnet", **HARD)
+    it = smfe.solve(game, "mfe")
+    one = smfe.solve(game, "soft-nlp", {"fix_theta": True, "warm_start": False, "fallback": False})
+    assert one.status.solution == smfe.SolutionStatus.NO_SOLUTION  # a local verdict, labelled so
+    cold = smfe.solve(game, "soft-nlp", {"fix_theta": True, "warm_start": False})
+    assert cold.status.ok, cold.summary()
+    assert "τ-continuation" in cold.message and "response start: no_solution" in cold.message
+    assert smfe.agree([it, cold], AGREE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import MFEOptions, OptionsBase
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.sensitivity import implicit_gradient
+from smfe.solvers.status import TerminationCondition
 from smfe.system.solution import INITIAL_POINTS
 
 FloatArray = NDArray[np.float64]
@@ -49,8 +50,9 @@ class NLPOptions(OptionsBase):
     start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ;
     otherwise from ``initial``, a point computed from the game alone — the model's own
     initial point (:data:`smfe.system.solution.INITIAL_POINTS`); with ``fallback``, a cold
-    solve that ends uncertified is repeated from the other such points in turn (each
-    attempt is named in the result's message; iterations and times are summed).
+    solve that ends uncertified is repeated from the other such points in turn, then by
+    τ-continuation (:data:`CONTINUATION`); each attempt is named in the result's message,
+    iterations and times are summed.
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
     assembled as sparse CasADi expressions, :mod:`smfe.system.to_casadi`; much faster
@@ -121,9 +123,6 @@ def solve_soft_nlp(
     its Pyomo translation as ``.nl``, ``casadi`` and ``callbacks`` pass its CasADi and NumPy
     translations to Ipopt directly.
     """
-    from smfe.ipopt.system_runs import solve_callbacks, solve_casadi
-    from smfe.system import game_arrays
-
     cg = compile_game(game)
     t0 = time.perf_counter()
     th = game.start() if theta is None else theta
@@ -137,46 +136,43 @@ def solve_soft_nlp(
     backend = options.backend
     if backend == "auto":
         backend = "pyomo" if cg.T * cg.n_sa <= AUTO_PYOMO_MAX else large_backend()
-    starts = [options.initial]
-    if start is None and options.fallback:
-        starts += [s for s in INITIAL_POINTS if s != options.initial]
+    plan = _plan(game, options, warm=start is not None)
     failed: list[str] = []
     logs: list[str] = []
     iterations, t_build, ipopt_time = 0, time.perf_counter() - t0, 0.0
-    for k, initial in enumerate(starts):
-        t1 = time.perf_counter()
-        sopts = SoftNLPOptions(
-            theta=th if fixed else None,
-            objective="none" if fixed else "leader",
-            start=start,
-            initial=initial,
-        )
-        if backend == "pyomo":
-            built = build_soft_nlp(game, sopts)
-            t_build += time.perf_counter() - t1
-            run = solve_built(built, ipopt_options)
-            v, status, termination = built.values(), run.status, run.termination
+    result: Result | None = None
+    for k, (label, factors, initial) in enumerate(plan):
+        stage_start = start
+        for j, factor in enumerate(factors):
+            staged = game if factor == 1.0 else replace(game, tau=game.tau * factor)
+            sopts = SoftNLPOptions(
+                theta=th if fixed else None,
+                objective="none" if fixed else "leader",
+                start=stage_start,
+                initial=initial,
+            )
+            stage_options = ipopt_options
+            if j > 0 and fixed:  # warm from the previous stage's answer
+                stage_options = {**WARM_START_OPTIONS, **ipopt_options}
+            run = _run_stage(staged, sopts, stage_options, backend)
+            v, status, termination = run.values, run.status, run.termination
             iterations += run.iterations
-            ipopt_time += run.seconds
+            ipopt_time += run.ipopt_seconds
+            t_build += run.build_seconds
             logs.append(run.log)
-        else:
-            system = soft_system(game, sopts)
-            t_build += time.perf_counter() - t1
-            solve = solve_casadi if backend == "casadi" else solve_callbacks
-            srun = solve(system, ipopt_options)
-            v, status, termination = game_arrays(system, srun.x), srun.status, srun.termination
-            iterations += srun.iterations
-            ipopt_time += srun.timings["ipopt"]
-            logs.append(srun.log)
-            t_build += srun.timings.get("build", 0.0) + srun.timings.get("setup", 0.0)
+            if not np.isfinite(v["nu"]).all() or (
+                factor != 1.0 and termination != TerminationCondition.CONVERGED
+            ):
+                break  # this stage gave nothing to continue from
+            stage_start = solution_from_values(v, float("nan"), iterations, termination)
         if not np.isfinite(v["nu"]).all():
-            if k + 1 < len(starts):
-                failed.append(f"{initial} start: no values ({status})")
+            failed.append(f"{label}: no values ({status})")
+            if k + 1 < len(plan):
                 continue
             raise SolveFailed(f"Ipopt ({backend} backend) returned no values: {status}")
         sol = solution_from_values(v, float("nan"), iterations, termination)
         grad = None if fixed else implicit_gradient(cg, sol.theta, sol.value, sol.nu)
-        origin = "" if start is not None else f" from the {initial} start"
+        origin = f" from the {label}" if label else ""
         if failed:
             origin += " (before: " + "; ".join(failed) + ")"
         result = build_result(
@@ -194,11 +190,80 @@ def solve_soft_nlp(
         )
         if result.status.ok:
             break
-        failed.append(f"{initial} start: {result.status}")
+        failed.append(f"{label}: {result.status}")
+    assert result is not None  # the plan is never empty
     return _with_log(result, "\n".join(logs))
 
 
-def _with_log(result: Result, log: str) -> Result:
-    from dataclasses import replace
+CONTINUATION = (16.0, 4.0, 1.0)
+"""τ-factors of the last fallback: F1 at 16τ (smoother softmax, better conditioned), then
+4τ and τ, each warm-started from the previous answer."""
 
+
+def _plan(game: Game, options: NLPOptions, warm: bool) -> list[tuple[str, tuple[float, ...], str]]:
+    """The attempts of a solve: (label, τ-factors of its stages, initial point). Warm: one.
+    Cold: ``options.initial``, then with ``fallback`` the other starting points and last a
+    τ-continuation :data:`CONTINUATION` from ``options.initial``."""
+    if warm:
+        return [("", (1.0,), options.initial)]
+    plan: list[tuple[str, tuple[float, ...], str]] = [
+        (f"{options.initial} start", (1.0,), options.initial)
+    ]
+    if options.fallback:
+        plan += [(f"{s} start", (1.0,), s) for s in INITIAL_POINTS if s != options.initial]
+        if game.tau > 0.0:
+            steps = " → ".join(f"{f:g}τ" if f != 1.0 else "τ" for f in CONTINUATION)
+            plan.append((f"τ-continuation {steps}", CONTINUATION, options.initial))
+    return plan
+
+
+@dataclass(frozen=True)
+class _Stage:
+    values: dict[str, FloatArray]
+    status: str
+    termination: TerminationCondition
+    iterations: int
+    ipopt_seconds: float
+    build_seconds: float
+    log: str
+
+
+def _run_stage(
+    game: Game, sopts: SoftNLPOptions, ipopt_options: dict[str, Any], backend: str
+) -> _Stage:
+    """Build F1 for ``game`` and solve it once with Ipopt on ``backend``."""
+    from smfe.ipopt.system_runs import solve_callbacks, solve_casadi
+    from smfe.system import game_arrays
+
+    t1 = time.perf_counter()
+    if backend == "pyomo":
+        built = build_soft_nlp(game, sopts)
+        t_build = time.perf_counter() - t1
+        run = solve_built(built, ipopt_options)
+        return _Stage(
+            built.values(),
+            run.status,
+            run.termination,
+            run.iterations,
+            run.seconds,
+            t_build,
+            run.log,
+        )
+    system = soft_system(game, sopts)
+    t_build = time.perf_counter() - t1
+    solve = solve_casadi if backend == "casadi" else solve_callbacks
+    srun = solve(system, ipopt_options)
+    t_build += srun.timings.get("build", 0.0) + srun.timings.get("setup", 0.0)
+    return _Stage(
+        game_arrays(system, srun.x),
+        srun.status,
+        srun.termination,
+        srun.iterations,
+        srun.timings["ipopt"],
+        t_build,
+        srun.log,
+    )
+
+
+def _with_log(result: Result, log: str) -> Result:
     return replace(result, log=log)
