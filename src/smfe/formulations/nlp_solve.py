@@ -37,11 +37,13 @@ IPOPT_DEFAULTS: dict[str, Any] = {
     "tol": 1e-10,
     "constr_viol_tol": 1e-10,
     "max_iter": 3000,
-    "mumps_pivot_order": 0,
+    "mumps_pivot_order": 5,
 }
-"""``mumps_pivot_order`` 0 (AMD): MUMPS's automatic choice picked an ordering that made each
-KKT factorisation of a grid game (crowd motion, 20 × 20, 8,000 pair-steps) take 4 s instead
-of 0.3 s (cold F1: 22.5 s → 1.8 s; measured); on random Garnet kernels the orderings tie."""
+"""``mumps_pivot_order`` 5 (METIS): MUMPS's automatic choice picked an ordering (AMF) that made
+each KKT factorisation of a grid game (crowd motion, 20 × 20, 8,000 pair-steps) 13× slower
+(cold F1: 22.5 s against 1.9 s; measured); AMD (0) was as fast there but stalled at
+"acceptable" on a capped congestion leader problem that METIS solves; on random Garnet
+kernels the orderings tie."""
 WARM_START_OPTIONS: dict[str, Any] = {"bound_push": 1e-14, "bound_frac": 1e-14, "mu_init": 1e-9}
 """With a primal warm start: Ipopt's default bound_push (1e-2) moves every ν, μ, π that is
 below 0.01 — at 10⁵ pairs, all of them — away from its bound, and the restoration phase then
@@ -182,7 +184,9 @@ def solve_soft_nlp(
             again = tally.add(_run_stage(game, model(run.solution(), initial), tight, backend))
             if again.finite:
                 note = f"Ipopt ({backend} backend): {again.status}{origin}, resumed at tol 1e-13"
-                result = _outcome(cg, again, tally, fixed, tolerances, note)
+                resumed = _outcome(cg, again, tally, fixed, tolerances, note)
+                if resumed.status.ok:  # else the first answer stands, as reported
+                    result = resumed
         if result.status.ok:
             break
         failed.append(f"{label}: {result.status}")
