@@ -103,3 +103,12 @@ def test_tau_continuation_solves_what_no_start_does() -> None:
     assert cold.status.ok, cold.summary()
     assert "τ-continuation" in cold.message and "response start: no_solution" in cold.message
     assert smfe.agree([it, cold], AGREE)
+
+
+def test_a_time_limit_stops_the_fallbacks() -> None:
+    """Ipopt's wall-time limit holds per solve; the fallbacks must not multiply it."""
+    game = smfe.make_instance("garnet", **HARD)
+    opts = {"fix_theta": True, "warm_start": False, "ipopt": {"max_wall_time": 1e-6}}
+    r = smfe.solve(game, "soft-nlp", opts)
+    assert r.status.termination == smfe.TerminationCondition.TIME_LIMIT, r.summary()
+    assert "uniform start" not in r.message  # no second attempt

@@ -61,8 +61,9 @@ class NLPOptions(OptionsBase):
     otherwise from ``initial``, a point computed from the game alone — the model's own
     initial point (:data:`smfe.system.solution.INITIAL_POINTS`); with ``fallback``, a cold
     solve that ends uncertified is repeated from the other such points in turn, then by
-    τ-continuation (:data:`CONTINUATION`); each attempt is named in the result's message,
-    iterations and times are summed.
+    τ-continuation (:data:`CONTINUATION`), unless an attempt hit Ipopt's time limit (which
+    holds per solve); each attempt is named in the result's message, iterations and times
+    are summed.
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
     assembled as sparse CasADi expressions, :mod:`smfe.system.to_casadi`; much faster
@@ -171,9 +172,12 @@ def solve_soft_nlp(
         origin = f" from the {label}" if label else ""
         if failed:
             origin += " (before: " + "; ".join(failed) + ")"
+        out_of_time = run.termination == TerminationCondition.TIME_LIMIT
         if factor != 1.0 or not run.finite:
             at = f" at {factor:g}τ" if factor != 1.0 else " (no values)"
             failed.append(f"{label}: {run.status}{at}")
+            if out_of_time:  # Ipopt's time limit holds per solve: do not multiply it
+                break
             continue
         note = f"Ipopt ({backend} backend): {run.status}{origin}"
         result = _outcome(cg, run, tally, fixed, tolerances, note)
@@ -191,6 +195,8 @@ def solve_soft_nlp(
             break
         failed.append(f"{label}: {result.status}")
         reported = len(failed)
+        if out_of_time:
+            break
     if result is None:
         raise SolveFailed(f"Ipopt ({backend} backend) returned no solution: {'; '.join(failed)}")
     later = failed[reported:]
