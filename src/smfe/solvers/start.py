@@ -48,18 +48,7 @@ def uniform_start(cg: CompiledGame, theta: FloatArray, tau: float) -> MFESolutio
         P0 = at_step(P, 0)
         V = evaluate(cg, P0, pi[0], r[0] + ent[0])[None, :]
         Q = (r[0] + gamma * (P0 @ V[0]))[None, :]
-    return MFESolution(
-        theta=theta,
-        nu=nu,
-        policy=pi,
-        value=V,
-        q=Q,
-        mu=mu,
-        residual=float("nan"),
-        iterations=0,
-        termination=TerminationCondition.UNKNOWN,
-        history=[],
-    )
+    return _unconverged(theta, nu, mu, pi, V, Q)
 
 
 def response_start(cg: CompiledGame, theta: FloatArray) -> MFESolution:
@@ -72,12 +61,24 @@ def response_start(cg: CompiledGame, theta: FloatArray) -> MFESolution:
     nu_u, _ = induced_flow(cg, theta, uniform_policy(cg))
     resp = respond(cg, cg.reward(theta, nu_u), cg.kernels(theta, nu_u))
     nu, mu = induced_flow(cg, theta, resp.policy)
+    return _unconverged(theta, nu, mu, resp.policy, resp.value, resp.q)
+
+
+def _unconverged(
+    theta: FloatArray,
+    nu: FloatArray,
+    mu: FloatArray,
+    pi: FloatArray,
+    V: FloatArray,
+    Q: FloatArray,
+) -> MFESolution:
+    """A starting point as an MFE iterate that claims nothing (no residual, no iterations)."""
     return MFESolution(
         theta=theta,
         nu=nu,
-        policy=resp.policy,
-        value=resp.value,
-        q=resp.q,
+        policy=pi,
+        value=V,
+        q=Q,
         mu=mu,
         residual=float("nan"),
         iterations=0,
