@@ -5,10 +5,12 @@ install and the tests never import it. For every environment both libraries defi
 algorithms run at their defaults (100 iterations, atol = rtol = 1e-3) from the uniform
 policy, and the best iterate by MFGLib's own score is kept; smfe runs ``mfe`` on the exact
 game (τ = 0, fictitious play) and on the entropy-regularised game at a small τ (fixed point,
-Newton polish). Every final policy is rescored in float64 by smfe's independent
-literature-convention exploitability (the flow the policy induces from μ₀, unregularised),
-next to MFGLib's own score (float32 PyTorch). Crowd motion uses MFGLib's own bar path (drawn
-with PyTorch) so both libraries solve the same game. Times are wall-clock in this process.
+Newton polish), and on the games with a concave potential also ``convex-mfe`` at τ = 0 (one
+conic program, then Newton on the support it identifies). Every final policy is rescored in
+float64 by smfe's independent literature-convention exploitability (the flow the policy
+induces from μ₀, unregularised), next to MFGLib's own score (float32 PyTorch). Crowd motion
+uses MFGLib's own bar path (drawn with PyTorch) so both libraries solve the same game. Times
+are wall-clock in this process.
 Run:
 
     python benchmarks/mfglib_compare.py [--envs beach-bar,left-right] [--tau 1e-3]
@@ -34,6 +36,7 @@ from mfglib.scoring import exploitability_score
 import smfe
 from smfe.certification.exploitability import literature_exploitability
 from smfe.game.compiled import compile_game
+from smfe.game.potential import concave_potential
 
 ENVS = {
     "left-right": "left_right",
@@ -98,17 +101,22 @@ def main() -> None:
                 f"{wall:.2f} s |",
                 flush=True,
             )
-        for tau in (0.0, args.tau):
+        runs = [(0.0, "mfe"), (args.tau, "mfe")]
+        if concave_potential(exact)[0] is not None:
+            runs.insert(1, (0.0, "convex-mfe"))
+        for tau, method in runs:
             game = smfe_game(name, env, tau)
             t0 = time.perf_counter()
-            res = smfe.solve(game, "mfe")
+            res = smfe.solve(game, method)
             wall = time.perf_counter() - t0
             pi = smfe_policy(game, res)
             score = literature_exploitability(compile_game(exact), np.zeros(0), pi)
             label = (
-                "exact MFE (fictitious play + support Newton), τ = 0"
-                if tau == 0
-                else f"soft MFE, τ = {tau:g}"
+                f"soft MFE, τ = {tau:g}"
+                if tau
+                else "exact MFE (fictitious play + support Newton), τ = 0"
+                if method == "mfe"
+                else "exact MFE (convex-mfe: concave potential + support Newton), τ = 0"
             )
             print(
                 f"| {name} | smfe {label} ({res.status}) | {score:.2e} | {score:.2e} | "

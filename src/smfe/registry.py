@@ -220,9 +220,9 @@ METHODS: tuple[Method, ...] = (
     ),
     _m(
         "convex-mfe",
-        "F3: finite-horizon soft MFE as a concave program, cvxpy",
+        "F3: finite-horizon MFE of a potential game as a concave program, cvxpy",
         FORMULATION,
-        ("soft",),
+        ("soft", "exact"),
         ("finite",),
         "fixed",
         ("cvxpy",),

@@ -22,6 +22,7 @@ from smfe.certification.exploitability import exploitability, literature_exploit
 from smfe.errors import InstanceError
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Game, Response
+from smfe.game.potential import monotone_coupling
 
 FloatArray = NDArray[np.float64]
 
@@ -85,7 +86,7 @@ def unique_mfe(game: Game) -> tuple[bool | None, str]:
     coupled = game.n_prices > 0 and any(
         t.exposure is not None or t.exposure_theta is not None for t in game.types
     )
-    monotone = not coupled or all(_monotone_price(game, m) for m in range(game.n_prices))
+    monotone = not coupled or all(monotone_coupling(game, m) for m in range(game.n_prices))
     if not (soft and monotone):
         return None, "no uniqueness condition checked holds"
     if game.finite:
@@ -95,29 +96,6 @@ def unique_mfe(game: Game) -> tuple[bool | None, str]:
         "soft response with monotone (or no) coupling: unique if the chains are ergodic "
         "(not checked)",
     )
-
-
-def _monotone_price(game: Game, m: int) -> bool:
-    """Price m couples monotonically (see :func:`unique_mfe`)."""
-    ratio: float | None = None
-    for t in game.types:
-        if t.exposure_theta is not None and np.any(t.exposure_theta[m]):
-            return False
-        e = np.zeros(t.mask.shape) if t.exposure is None else t.exposure[m]
-        g = np.zeros(t.mask.shape) if t.aggregate is None else t.aggregate[m]
-        if not np.any(e):
-            continue
-        nz = np.flatnonzero(g)
-        if nz.size == 0:
-            return False
-        lam = float(e.ravel()[nz[0]] / g.ravel()[nz[0]])
-        if not np.allclose(e, lam * g, rtol=1e-12, atol=0.0):
-            return False
-        if ratio is not None and not np.isclose(lam, ratio, rtol=1e-12, atol=0.0):
-            return False
-        ratio = lam
-    p = game.prices[m]
-    return ratio is None or (p.monotone if ratio < 0.0 else p.antitone)
 
 
 def certify_point(

@@ -175,6 +175,29 @@ class Price:
             e = e + c * exp(k * z)
         return e
 
+    def potential(self, z: FloatArray) -> FloatArray:
+        r"""Ψ(z) = ∫₀^z p (up to a constant) on arrays: the potential whose gradient is the
+        price — αz + βz²/2 + κz³/3, −Δβ²·Li₂(−e^{(z−k)/β}) per kink, c[(z + ε)log(z + ε) − z],
+        a·log(b + z), a(z + b)^{r+1}/(r + 1) (a·log(z + b) at r = −1) and (c/k)e^{kz} (cz at
+        k = 0). A potential game's MFE maximises Σ_t Σ_m s_m Ψ_m(z_{t,m}) plus the linear
+        rewards (:mod:`smfe.formulations.convex_mfe`)."""
+        from scipy.special import spence
+
+        z = np.asarray(z, dtype=np.float64)
+        out = z * (self.intercept + z * (self.slope / 2.0 + z * self.curvature / 3.0))
+        beta = self.smoothing
+        for k, d in self.kinks:
+            out = out - d * beta * beta * spence(1.0 + np.exp((z - k) / beta))
+        for c, eps in self.log:
+            out = out + c * ((z + eps) * np.log(z + eps) - z)
+        for a, b in self.rational:
+            out = out + a * np.log(z + b)
+        for a, b, r in self.power:
+            out = out + (a * np.log(z + b) if r == -1.0 else a * (z + b) ** (r + 1.0) / (r + 1.0))
+        for c, k in self.exp:
+            out = out + (c * z if k == 0.0 else c / k * np.exp(k * z))
+        return out
+
     def second_derivative(self, z: FloatArray) -> FloatArray:
         """p''(z) on arrays."""
         z = np.asarray(z, dtype=np.float64)

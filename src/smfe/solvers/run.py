@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from smfe.certification.certificate import Tolerances
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game
+from smfe.game.potential import concave_potential
 from smfe.solvers.leader import run_leader
 from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import LeaderOptions, MFEOptions, SampleOptions
@@ -44,7 +45,7 @@ def solve_mfe_method(
     th = game.start() if theta is None else theta
     t0 = time.perf_counter()
     notes: list[str] = []
-    polisher = _support_polisher(cg, np.asarray(th, dtype=np.float64), options, notes)
+    polisher = support_polisher(cg, np.asarray(th, dtype=np.float64), options, notes)
     sol = solve_mfe(cg, th, options, polisher=polisher)
     msg = f"{sol.newton_steps} Newton steps" if sol.newton_steps else ""
     msg = "; ".join([m for m in (msg, *notes[-1:]) if m])
@@ -52,15 +53,26 @@ def solve_mfe_method(
         msg += f" ({len(notes)} support attempts)"
     if sol.newton_failures:
         msg += f"; {sol.newton_failures} Newton systems were singular (fixed point used)"
+    unfinished = game.exact and sol.termination != TerminationCondition.CONVERGED
+    if unfinished and concave_potential(game)[0] is not None:
+        msg += (
+            "; this is a potential game with a concave potential: method convex-mfe "
+            "computes its exact MFE as one concave program"
+        )
     return _certified(cg, "mfe", sol, sol.termination, t0, tolerances, msg)
 
 
-def _support_polisher(
-    cg: CompiledGame, theta: FloatArray, options: MFEOptions, notes: list[str]
+def support_polisher(
+    cg: CompiledGame,
+    theta: FloatArray,
+    options: MFEOptions,
+    notes: list[str],
+    delta: float = 1e-4,
 ) -> Callable[[MFESolution], MFESolution | None] | None:
-    """For the exact response: Newton on the support fictitious play identified
-    (:mod:`smfe.system.support_newton`), accepted when the point's own complementarity gap
-    and flow residual are within ``options.tol``; each attempt leaves a note."""
+    """For the exact response: Newton on the support identified at an iterate — the actions
+    within ``delta`` of the best (:mod:`smfe.system.support_newton`) — accepted when the
+    point's own complementarity gap and flow residual are within ``options.tol``; each
+    attempt leaves a note."""
     if not (cg.game.exact and options.support_newton):
         return None
     from smfe.errors import InstanceError, SolveFailed
@@ -73,7 +85,7 @@ def _support_polisher(
         if gave_up:  # an attempt ran out of time: later ones would too
             return None
         try:
-            out, rep = polish(cg, theta, snap, tol=min(1e-12, options.tol))
+            out, rep = polish(cg, theta, snap, delta=delta, tol=min(1e-12, options.tol))
             _, nu_br, _, gap = evaluate_point(cg, theta, out.nu)
         except (SolveFailed, InstanceError) as exc:
             # a singular support system, or Newton left the region where the model is defined

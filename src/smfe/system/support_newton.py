@@ -35,6 +35,9 @@ from smfe.system.numeric import NumericSystem
 from smfe.system.solution import game_arrays, warm_start
 
 FloatArray = NDArray[np.float64]
+ROUNDOFF = 1e-10
+"""‖F‖∞ below which Newton stops once a step fails to halve it (values of size 10–100 leave
+round-off of about 1e-12 in the Bellman rows, which no step removes)."""
 BoolArray = NDArray[np.bool_]
 
 
@@ -197,7 +200,8 @@ class _OnSupport:
 def _newton(
     F: _OnSupport, x: FloatArray, tol: float, max_steps: int, deadline: float
 ) -> tuple[FloatArray, float, int]:
-    """Damped Newton on F(x) = 0 (backtracking on ‖F‖∞)."""
+    """Damped Newton on F(x) = 0 (backtracking on ‖F‖∞), stopped at ``tol`` or when a full
+    step below :data:`ROUNDOFF` no longer halves ‖F‖∞ (the floor set by the data's size)."""
     f = F.residual(x)
     res = float(np.abs(f).max(initial=0.0))
     n = 0
@@ -213,12 +217,16 @@ def _newton(
         alpha = 1.0
         while alpha > 1e-6:
             cand = x + alpha * step
-            fc = F.residual(cand)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                fc = F.residual(cand)  # outside a log's domain: NaN, and the step shrinks
             rc = float(np.abs(fc).max(initial=0.0))
             if rc < (1.0 - 1e-4 * alpha) * res:
+                stalled = rc > 0.5 * res and rc <= ROUNDOFF
                 x, f, res = cand, fc, rc
                 break
             alpha *= 0.5
         else:
+            break
+        if stalled:  # at the round-off floor of the data: further steps only shave it
             break
     return x, res, n
