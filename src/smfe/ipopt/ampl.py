@@ -22,13 +22,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from smfe import __version__
+from smfe.amplsol import nl_counts, sol_text
 from smfe.errors import InstanceError
 from smfe.inputs.jsondoc import read_text
 from smfe.ipopt.backend import IpoptRun, ipopt_version, solve_nl
 from smfe.ipopt.nlfile import prepare
+
+
+FAILURE = 500
+"""AMPL's solve_result_num for a solver failure (500–599)."""
 
 
 def parse_options(args: list[str], env: str | None) -> dict[str, Any]:
@@ -49,18 +52,16 @@ def parse_options(args: list[str], env: str | None) -> dict[str, Any]:
 
 
 def format_sol(run: IpoptRun, message: str) -> str:
-    """The AMPL .sol text of a run."""
-    m, n = run.duals.size, run.x.size
-    lines = [message, "", "Options", "3", "1", "1", "0", str(m), str(m), str(n), str(n)]
-    lines += [repr(float(v)) for v in run.duals]
-    lines += [repr(float(v)) for v in run.x]
-    lines.append(f"objno 0 {run.ampl_code}")
-    for name, vals in (("ipopt_zU_out", run.z_upper), ("ipopt_zL_out", run.z_lower)):
-        nz = np.flatnonzero(vals)
-        lines.append(f"suffix 4 {nz.size} {len(name) + 1} 0 0")
-        lines.append(name)
-        lines += [f"{i} {float(vals[i])!r}" for i in nz]
-    return "\n".join(lines) + "\n"
+    """The AMPL .sol text of a run (with Ipopt's bound multipliers as suffixes)."""
+    return sol_text(
+        message,
+        run.duals.size,
+        run.x.size,
+        run.ampl_code,
+        x=run.x,
+        duals=run.duals,
+        variable_suffixes={"ipopt_zU_out": run.z_upper, "ipopt_zL_out": run.z_lower},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,15 +90,33 @@ def main(argv: list[str] | None = None) -> int:
             f"smfe-ipopt: {nl_path} is not a readable .nl file ({_one_line(exc)})", file=sys.stderr
         )
         return 2
+    n_vars, n_cons, n_compl = nl_counts(text)
+    if n_compl:
+        return _failed(
+            nl_path,
+            n_cons,
+            n_vars,
+            f"{n_compl} complementarity constraints: Ipopt takes none; reformulate them "
+            "first (e.g. Pyomo's mpec.simple_nonlinear transformation or its mpec_nlp "
+            "meta-solver)",
+        )
     try:
         run = solve_nl(nl, options)
-    except RuntimeError as exc:  # CasADi refused the model or an option: no .sol is written
-        print(f"smfe-ipopt: Ipopt could not solve {nl_path}: {_one_line(exc)}", file=sys.stderr)
-        return 2
+    except RuntimeError as exc:  # CasADi refused the model or an option
+        return _failed(nl_path, n_cons, n_vars, f"Ipopt could not solve it: {_one_line(exc)}")
     sys.stdout.write(run.log)
     message = f"smfe-ipopt {__version__} (Ipopt via CasADi): {run.status.replace('_', ' ')}"
     print(message)
     nl_path.with_suffix(".sol").write_text(format_sol(run, message))
+    return 0
+
+
+def _failed(nl_path: Path, n_cons: int, n_vars: int, why: str) -> int:
+    """Report a model the solver cannot take: on stderr, and as a ``.sol`` with AMPL's
+    failure code 500 and no values, so a caller (Pyomo, AMPL) reads a clean solver error."""
+    message = f"smfe-ipopt {__version__}: failure: {why}"
+    print(message, file=sys.stderr)
+    nl_path.with_suffix(".sol").write_text(sol_text(message, n_cons, n_vars, FAILURE))
     return 0
 
 
