@@ -219,6 +219,19 @@ METHODS: tuple[Method, ...] = (
         dynamics="the flow constraints z·ν would be bilinear, not linear",
     ),
     _m(
+        "global",
+        "F1 by SCIP (spatial branch-and-bound), finished by pgd: the soft S-MFE proven "
+        "globally optimal when the gap closes (small games)",
+        FORMULATION,
+        ("soft",),
+        BOTH_HORIZONS,
+        "any",
+        ("pyscipopt", "pyomo"),
+        "smfe.formulations.global_solve:GlobalOptions",
+        "smfe.formulations.global_solve:solve_global",
+        constraints="none",
+    ),
+    _m(
         "convex-mfe",
         "F3: finite-horizon MFE of a potential game as a concave program, cvxpy",
         FORMULATION,

@@ -26,6 +26,7 @@ from smfe.game.instances import (
     congestion,
     garnet,
     leader_mdp,
+    subsidy_trap,
     two_state,
     two_state_solution,
 )
@@ -40,6 +41,7 @@ _CATALOGUE: dict[str, Callable[..., Game]] = {
     "garnet": garnet,
     "congestion": congestion,
     "leader-mdp": leader_mdp,
+    "subsidy-trap": subsidy_trap,
     "beach-bar": beach_bar,
     "building-evacuation": building_evacuation,
     "crowd-motion": crowd_motion,
@@ -89,6 +91,7 @@ _SIZES: dict[str, Callable[[dict[str, Any]], Sizes]] = {
     "rock-paper-scissors": lambda a: _crowd_sizes(4, 3, a["T"]),
     "susceptible-infected": lambda a: _crowd_sizes(2, 2, a["T"]),
     "two-state": lambda a: Sizes(pairs=4, entries=16, nnz=8),
+    "subsidy-trap": lambda a: Sizes(pairs=3, entries=12, nnz=3),
     "garnet": _garnet_sizes,
     "congestion": _congestion_sizes,
     "leader-mdp": _leader_mdp_sizes,

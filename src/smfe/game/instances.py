@@ -1,4 +1,5 @@
-"""The catalogue's game generators: two-state (closed form), Garnet, congestion, leader-MDP.
+"""The catalogue's game generators: two-state (closed form), Garnet, congestion, leader-MDP,
+subsidy trap.
 
 Every generator is deterministic given its arguments (random ones take a ``seed``);
 :func:`smfe.game.catalogue.make_instance` validates overrides and sizes before calling one.
@@ -92,6 +93,53 @@ def two_state_solution(game_args: dict[str, float] | None = None) -> tuple[float
     p = a["target"]
     theta = a["tau"] * np.log(p / (1.0 - p)) - a["u0"] + a["u1"] + a["congestion"] * p
     return float(theta), float(p)
+
+
+def subsidy_trap(
+    tau: float = 0.25,
+    value: float = 5.0,
+    cost: float = 1.0,
+    upper: float = 4.0,
+) -> Game:
+    r"""A leader problem with a local optimum at its start: one follower, one epoch, actions
+    {keep, cheap, adopt} with rewards (0, 0.5, −1 + θ). The leader pays a subsidy θ ∈ [0, upper]
+    for adoption and earns ``value`` per unit adopting, at ``cost`` per unit of subsidy:
+    J(θ) = value·π(adopt | θ) − cost·θ with π the softmax at temperature τ.
+
+    At θ = 0 adoption is rare and a small subsidy only costs (J'(0) < 0): every local method
+    started there stops at θ = 0, J ≈ 0.011; the global optimum is interior, θ* ≈ 2.2535,
+    J* ≈ 2.4825 (τ = 0.25), where the softmax turns the subsidy into adoption. A test case for
+    the ``global`` method.
+    """
+    for name, v in (("tau", tau), ("value", value), ("cost", cost), ("upper", upper)):
+        if not (np.isfinite(v) and v > 0.0):
+            raise InstanceError(name, f"must be a finite number > 0, got {v}")
+    A = 3
+    adopt = np.zeros((1, 1, A))
+    adopt[0, 0, 2] = 1.0
+    t = FollowerType(
+        name="households",
+        share=1.0,
+        mask=np.ones((1, A), bool),
+        reward=np.array([[0.0, 0.5, -1.0]]),
+        transition=np.ones((1, A, 1)),
+        reward_theta=adopt,
+        leader_weight=adopt,
+        init=np.ones(1),
+    )
+    return Game(
+        types=(t,),
+        horizon=FiniteHorizon(1, 1.0),
+        tau=tau,
+        decision=Decision(
+            lower=np.zeros(1), upper=np.array([upper]), start=np.zeros(1), names=("subsidy",)
+        ),
+        objective=LeaderObjective(
+            theta_linear=np.array([-cost]), y_linear=np.array([value]), y_names=("adopting",)
+        ),
+        name="subsidy-trap",
+        description="adoption subsidy: local optimum at θ = 0, global optimum interior",
+    )
 
 
 def garnet(

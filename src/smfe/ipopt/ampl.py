@@ -29,7 +29,6 @@ from smfe.inputs.jsondoc import read_text
 from smfe.ipopt.backend import IpoptRun, ipopt_version, solve_nl
 from smfe.ipopt.nlfile import prepare
 
-
 FAILURE = 500
 """AMPL's solve_result_num for a solver failure (500–599)."""
 

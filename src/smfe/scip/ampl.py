@@ -51,7 +51,7 @@ def summary(run: object) -> str:
     from smfe.scip.backend import ScipRun
 
     assert isinstance(run, ScipRun)
-    gap = "infinite" if run.gap >= 1e20 or run.n_solutions == 0 else f"{100.0 * run.gap:.2f} %"
+    gap = "infinite" if run.gap >= 1e20 or run.n_solutions == 0 else f"{100.0 * run.gap:.6g} %"
     return "\n".join(
         [
             f"SCIP Status        : {run.message} [{run.status}]",
