@@ -220,10 +220,10 @@ METHODS: tuple[Method, ...] = (
     ),
     _m(
         "global",
-        "F1 by SCIP (spatial branch-and-bound), finished by pgd: the soft S-MFE proven "
-        "globally optimal when the gap closes (small games)",
+        "SCIP: soft S-MFE via F1 (spatial branch-and-bound, pgd finish), exact via big-M "
+        "disjunctions over all of Θ; global when the gap closes (small games)",
         FORMULATION,
-        ("soft",),
+        ("soft", "exact"),
         BOTH_HORIZONS,
         "any",
         ("pyscipopt", "pyomo"),

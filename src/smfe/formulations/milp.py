@@ -68,6 +68,23 @@ class Menu:
 
 def check_milp(game: Game) -> None:
     """Raise FormulationError unless the game fits F2b (module docstring)."""
+    why = linear_obstacles(game)
+    quadratic = [c.name for c in game.constraints if c.quadratic]
+    if quadratic:
+        why.append(f"leader constraints {quadratic} are quadratic (affine ones are taken)")
+    D = game.objective.y_quadratic
+    if D is not None and np.any(D):
+        why.append(
+            "the leader objective is quadratic in the mean-field measurements y "
+            "(piecewise linearisation not implemented)"
+        )
+    if why:
+        raise FormulationError("the big-M MILP cannot take this game: " + "; ".join(why))
+
+
+def linear_obstacles(game: Game) -> list[str]:
+    """Why the exact equilibrium rows are not linear in (V, Q, ν, z) for fixed binaries —
+    the conditions of the big-M forms (this MILP, the ``global`` method's exact route)."""
     why = []
     if any(t.transition_theta for t in game.types):
         why.append("transitions depend on θ")
@@ -85,17 +102,7 @@ def check_milp(game: Game) -> None:
         why.append("a price has log, rational, power or exp terms (nonlinear in its aggregate)")
     if any(t.exposure_theta is not None and np.any(t.exposure_theta) for t in game.types):
         why.append("rewards contain θ × price products")
-    quadratic = [c.name for c in game.constraints if c.quadratic]
-    if quadratic:
-        why.append(f"leader constraints {quadratic} are quadratic (affine ones are taken)")
-    D = game.objective.y_quadratic
-    if D is not None and np.any(D):
-        why.append(
-            "the leader objective is quadratic in the mean-field measurements y "
-            "(piecewise linearisation not implemented)"
-        )
-    if why:
-        raise FormulationError("the big-M MILP cannot take this game: " + "; ".join(why))
+    return why
 
 
 def big_m(cg: CompiledGame) -> float:
@@ -136,17 +143,12 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
     m.theta_menu = pyo.Constraint(
         m.J, rule=lambda _, j: m.theta[j] == sum(float(entries[k, j]) * m.delta[k] for k in m.K)
     )
-    m.b = pyo.Var(m.T, m.SA, within=pyo.Binary)
     state = cg.sa_state
     if route == "bigm":  # V ≥ Q is the system's ``dominance`` block
-        m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
-        m.bigm = pyo.Constraint(
-            m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])
-        )
+        add_support_binaries(m, cg, M)
     else:
         from pyomo.mpec import Complementarity, complements
 
-        m.del_component(m.b)
         m.exact = Complementarity(
             m.T,
             m.SA,
@@ -161,6 +163,17 @@ def build_milp(game: Game, menu: Menu, route: str = "bigm") -> Built:
         pyo.TransformationFactory("gdp.bigm").apply_to(m, bigM=M)
     return Built(
         model=m, cg=cg, formulation=f"milp/{route}", notes=[f"big-M = {M:.6g} (|V| <= {vb:.6g})"]
+    )
+
+
+def add_support_binaries(m: Any, cg: CompiledGame, M: float) -> None:
+    """The exact response as big-M disjunctions: b ∈ {0,1} per step and pair,
+    ν ≤ b and V − Q ≤ M(1 − b) (ν > 0 only where the action is optimal)."""
+    state = cg.sa_state
+    m.b = pyo.Var(m.T, m.SA, within=pyo.Binary)
+    m.support = pyo.Constraint(m.T, m.SA, rule=lambda _, t, i: m.nu[t, i] <= m.b[t, i])
+    m.bigm = pyo.Constraint(
+        m.T, m.SA, rule=lambda _, t, i: m.V[t, int(state[i])] - m.Q[t, i] <= M * (1 - m.b[t, i])
     )
 
 

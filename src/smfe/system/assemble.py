@@ -60,12 +60,17 @@ class SystemOptions:
     (bellman, dominance, marginal μ = Sᵀν, flow, aggregates), which the big-M MILP
     completes;
     ``theta``: fix θ (the MFE alone); ``objective``: ``"leader"`` or ``"none"``;
-    ``eps``: the initial Scholtes relaxation (exact and Boltzmann responses)."""
+    ``eps``: the initial Scholtes relaxation (exact and Boltzmann responses);
+    ``leader_rows`` (``linear`` only): add what the leader problem over all of Θ needs — Θ's
+    rows, the leader measurements y (θ·ν products where H depends on θ) and the leader
+    constraints — which the MILP over a menu leaves out (it writes its own linearised
+    objective); the ``global`` method's exact form."""
 
     response: str = "soft"
     theta: FloatArray | None = None
     objective: str = "leader"
     eps: float = 1e-1
+    leader_rows: bool = False
 
 
 def _keys(*sizes: int) -> list[tuple[int, ...]]:
@@ -402,7 +407,7 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
     theta = None if opts.theta is None else np.asarray(opts.theta, dtype=np.float64)
     # the leader measurements y exist for the leader objective: the MFE alone (objective
     # "none") and the MILP (its own linearised objective) leave y and its dense rows out
-    measures = opts.response != "linear" and opts.objective != "none"
+    measures = (opts.response != "linear" or opts.leader_rows) and opts.objective != "none"
     a = _Assembler(cg, theta, policy=opts.response != "linear", measures=measures)
     T, eps = cg.T, opts.eps
     if opts.response == "boltzmann":
@@ -410,7 +415,9 @@ def assemble(cg: CompiledGame, options: SystemOptions | None = None) -> Equilibr
         a.lay.add("select", (T, cg.n_sa), 0.0, 1.0, 0.5, axes=("T", "SA"))
     steps: list[Callable[[], None]]
     if opts.response == "linear":
-        steps = [a.bellman, a.dominance, a.marginal, a.flow, lambda: a.aggregates(measures=False)]
+        steps = [a.bellman, a.dominance, a.marginal, a.flow, lambda: a.aggregates(measures)]
+        if opts.leader_rows:
+            steps = [a.decision, *steps, a.leader_constraints]
     else:
         response: dict[str, list[Callable[[], None]]] = {
             "soft": [a.softmax],
