@@ -4,7 +4,7 @@ MILP: Garnet games (τ = 0, finite horizon 3, toll grid per zone), HiGHS with a 
 prints binaries, time, gap. Convex route: finite-horizon soft MFE at fixed θ, Clarabel vs
 F1 (casadi backend) vs the iterative solver, as ratios measured in the same run.
 
-    python benchmarks/milp_convex_scaling.py [--time-limit 60]
+    python benchmarks/milp_convex_scaling.py [--time-limit 60] [--part all|milp|convex]
 """
 
 from __future__ import annotations
@@ -73,7 +73,17 @@ def convex_row(n_states: int, horizon: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--part", choices=("all", "milp", "convex"), default="all")
     args = ap.parse_args()
+    if args.part in ("all", "milp"):
+        milp_rows(args.time_limit)
+    if args.part in ("all", "convex"):
+        print("Convex route (F3) against F1 at fixed θ:")
+        for n_states, horizon in [(10, 5), (50, 10), (200, 10)]:
+            convex_row(n_states, horizon)
+
+
+def milp_rows(limit: float) -> None:
     print("MILP (F2b) over a toll grid, finite horizon 3:")
     for n_states, n_actions, levels in [
         (5, 2, 2),
@@ -83,10 +93,7 @@ def main() -> None:
         (12, 3, 3),
         (20, 4, 3),
     ]:
-        milp_row(n_states, n_actions, levels, args.time_limit)
-    print("Convex route (F3) against F1 at fixed θ:")
-    for n_states, horizon in [(10, 5), (50, 10), (200, 10)]:
-        convex_row(n_states, horizon)
+        milp_row(n_states, n_actions, levels, limit)
 
 
 if __name__ == "__main__":

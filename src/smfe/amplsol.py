@@ -9,10 +9,19 @@ point gives no primal values either.
 
 from __future__ import annotations
 
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 from numpy.typing import NDArray
 
+from smfe import __version__
+
 FloatArray = NDArray[np.float64]
+FAILURE = 500
+"""AMPL's solve_result_num for a solver failure (500–599)."""
 
 
 def sol_text(
@@ -52,3 +61,36 @@ def nl_counts(text: str) -> tuple[int, int, int]:
     third = [int(v) for v in lines[2].split("#", 1)[0].split()]
     ccons = sum(third[2:4]) if len(third) >= 4 else 0
     return counts[0], counts[1], ccons
+
+
+def stub_or_exit(args: list[str], doc: str | None, version: Callable[[], str]) -> Path | int:
+    """The AMPL solver command line's common part: ``-h`` prints ``doc`` (exit 0; no
+    arguments: exit 1), ``-v`` prints ``version()`` (exit 0); otherwise the ``.nl`` path of
+    the stub (``stub`` or ``stub.nl``)."""
+    if not args or args[0] in ("-h", "--help"):
+        print(doc)
+        return 0 if args else 1
+    if args[0] in ("-v", "--version", "-version"):
+        print(version())
+        return 0
+    stub = args[0]
+    return Path(stub if stub.endswith(".nl") else stub + ".nl")
+
+
+def fail(solver: str, nl_path: Path, n_cons: int, n_vars: int, why: str) -> int:
+    """A model or option the solver cannot take: reported on stderr and as a ``.sol`` with
+    AMPL's failure code and no values, so the caller (Pyomo, AMPL) reads a clean solver
+    error, never a missing file or a traceback."""
+    message = f"{solver} {__version__}: failure: {why}"
+    print(message, file=sys.stderr)
+    nl_path.with_suffix(".sol").write_text(sol_text(message, n_cons, n_vars, FAILURE))
+    return 0
+
+
+def executable_path(name: str) -> str | None:
+    """The installed console script ``name``: on PATH, or next to this Python."""
+    found = shutil.which(name)
+    if found:
+        return found
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else None

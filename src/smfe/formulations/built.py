@@ -73,3 +73,26 @@ def solution_from_values(
         iterations=iterations,
         termination=termination,
     )
+
+
+def exact_solution(
+    cg: CompiledGame, theta: FloatArray, nu: FloatArray, termination: TerminationCondition
+) -> MFESolution:
+    """An exact-response candidate from a flow ν (a MILP's or SCIP's): V and Q by dynamic
+    programming against the rewards ν's aggregates set, π = ν/μ where the state is visited and
+    the greedy response elsewhere — so the certificate judges the flow itself."""
+    from smfe.solvers.mfe import induced_policy
+    from smfe.solvers.response import respond
+
+    resp = respond(cg, cg.reward(theta, nu), cg.transition(theta))
+    return MFESolution(
+        theta=theta,
+        nu=nu,
+        policy=induced_policy(cg, nu, resp.policy),
+        value=resp.value,
+        q=resp.q,
+        mu=cg.seg_sum(nu),
+        residual=float("nan"),
+        iterations=0,
+        termination=termination,
+    )

@@ -38,9 +38,10 @@ import numpy as np
 
 from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
-from smfe.game.compiled import compile_game
+from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game
 from smfe.game.projection import project
+from smfe.solvers.mfe import MFESolution
 from smfe.solvers.options import LeaderOptions, OptionsBase, require_positive
 from smfe.solvers.result import Result, build_result
 
@@ -172,26 +173,17 @@ def solve_global(
     # SCIP's θ lies in Θ to its feasibility tolerance: project it before the finish
     run = run_leader(cg, "pgd", options.leader, project(game.decision, built.theta()))
     t_polish = time.perf_counter() - t2
-    proven, verdict = _verdict(scip, run.objective, options)
-    result = build_result(
+    return _result(
         cg,
-        "global",
-        run.mfe,
-        termination=run.termination,
+        replace(run.mfe, termination=run.termination),
+        scip,
+        options,
+        tolerances,
+        {"build": t_build, "polish": t_polish},
+        f"SCIP on F1; pgd from SCIP's θ ({run.iterations} iterations)",
         iterations=run.iterations,
-        leader_gradient=run.gradient,
-        leader_optimised=True,
-        global_optimum=proven,
-        timings={"build": t_build, "scip": scip.seconds, "polish": t_polish},
-        history={"objective": [scip.primal], "dual_bound": [scip.bound], "gap": [scip.gap]},
-        tolerances=tolerances,
-        message=(
-            f"SCIP on F1: {scip.status}, primal bound {scip.primal:.10g}, dual bound "
-            f"{scip.bound:.10g}, gap {scip.gap:.2e}; pgd from SCIP's θ ({run.iterations} "
-            f"iterations); {verdict}"
-        ),
+        gradient=run.gradient,
     )
-    return replace(result, log=scip.message)
 
 
 EXACT_FEASTOL = 1e-9
@@ -205,10 +197,9 @@ def _solve_exact(game: Game, options: GlobalOptions, tolerances: Tolerances | No
     MILP, or a MIQP/MINLP where J is quadratic or H depends on θ — solved by SCIP. SCIP's
     point is finished by Newton on the support it identifies (the ``mfe`` method's support
     polish) and certified as an exact MFE at SCIP's θ."""
+    from smfe.formulations.built import exact_solution
     from smfe.formulations.milp import add_support_binaries, big_m, linear_obstacles
-    from smfe.solvers.mfe import MFESolution, induced_policy
     from smfe.solvers.options import MFEOptions
-    from smfe.solvers.response import respond
     from smfe.solvers.run import support_polisher
     from smfe.solvers.status import TerminationCondition
     from smfe.system import SystemOptions, assemble
@@ -233,43 +224,56 @@ def _solve_exact(game: Game, options: GlobalOptions, tolerances: Tolerances | No
         np.array([[m.nu[t, i].value for i in m.SA] for t in m.T], dtype=np.float64), 0.0
     )
     t1 = time.perf_counter()
-    resp = respond(cg, cg.reward(theta, nu), cg.transition(theta))
     term = TerminationCondition.CONVERGED if scip.closed else TerminationCondition.TIME_LIMIT
-    sol = MFESolution(
-        theta=theta,
-        nu=nu,
-        policy=induced_policy(cg, nu, resp.policy),
-        value=resp.value,
-        q=resp.q,
-        mu=cg.seg_sum(nu),
-        residual=float("nan"),
-        iterations=0,
-        termination=term,
-    )
+    sol = exact_solution(cg, theta, nu, term)
     notes: list[str] = []
     attempt = support_polisher(cg, theta, MFEOptions(), notes, delta=1e-7)
     polished = None if attempt is None else attempt(sol)
     if polished is not None:
         sol = replace(polished, termination=term)
     t_polish = time.perf_counter() - t1
-    proven, verdict = _verdict(scip, cg.objective(theta, sol.nu), options)
+    polish = notes[-1] if notes else "no support polish"
+    return _result(
+        cg,
+        sol,
+        scip,
+        options,
+        tolerances,
+        {"build": t_build, "polish": t_polish},
+        f"SCIP on the big-M disjunctive form ({len(m.b)} support binaries, M = {M:.6g}); " + polish,
+    )
+
+
+def _result(
+    cg: CompiledGame,
+    sol: MFESolution,
+    scip: _Scip,
+    options: GlobalOptions,
+    tolerances: Tolerances | None,
+    timings: dict[str, float],
+    what: str,
+    iterations: int = 0,
+    gradient: np.ndarray | None = None,
+) -> Result:
+    """The certified result of a finished point with SCIP's bounds and the verdict: local
+    evidence (stationarity) only where a gradient is given (the soft route)."""
+    proven, verdict = _verdict(scip, cg.objective(sol.theta, sol.nu), options)
     result = build_result(
         cg,
         "global",
         sol,
-        termination=term,
-        iterations=0,
-        leader_gradient=None,
+        termination=sol.termination,
+        iterations=iterations,
+        leader_gradient=gradient,
         leader_optimised=True,
-        stationary=False,
+        stationary=None if gradient is not None else False,
         global_optimum=proven,
-        timings={"build": t_build, "scip": scip.seconds, "polish": t_polish},
+        timings={**timings, "scip": scip.seconds},
         history={"objective": [scip.primal], "dual_bound": [scip.bound], "gap": [scip.gap]},
         tolerances=tolerances,
         message=(
-            f"SCIP on the big-M disjunctive form ({len(m.b)} support binaries, M = {M:.6g}): "
-            f"{scip.status}, primal bound {scip.primal:.10g}, dual bound {scip.bound:.10g}, "
-            f"gap {scip.gap:.2e}; " + (notes[-1] if notes else "no support polish") + f"; {verdict}"
+            f"{what}; SCIP {scip.status}, primal bound {scip.primal:.10g}, dual bound "
+            f"{scip.bound:.10g}, gap {scip.gap:.2e}; {verdict}"
         ),
     )
     return replace(result, log=scip.message)

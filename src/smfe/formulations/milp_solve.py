@@ -18,11 +18,10 @@ from numpy.typing import NDArray
 
 from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
+from smfe.formulations.built import exact_solution
 from smfe.formulations.milp import Menu, build_milp, tight_big_m
 from smfe.game.model import Game
-from smfe.solvers.mfe import MFESolution, induced_policy
 from smfe.solvers.options import OptionsBase, require_positive
-from smfe.solvers.response import respond
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import TerminationCondition
 
@@ -143,19 +142,7 @@ def solve_milp(
     nu = np.maximum(
         np.array([[m.nu[t, i].value for i in m.SA] for t in m.T], dtype=np.float64), 0.0
     )
-    resp = respond(cg, cg.reward(theta, nu), cg.transition(theta))
-    pi = induced_policy(cg, nu, resp.policy)
-    sol = MFESolution(
-        theta=theta,
-        nu=nu,
-        policy=pi,
-        value=resp.value,
-        q=resp.q,
-        mu=cg.seg_sum(nu),
-        residual=float("nan"),
-        iterations=0,
-        termination=term,
-    )
+    sol = exact_solution(cg, theta, nu, term)
     result = build_result(
         cg,
         "milp",

@@ -23,14 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from smfe import __version__
-from smfe.amplsol import nl_counts, sol_text
+from smfe.amplsol import fail, nl_counts, sol_text, stub_or_exit
 from smfe.errors import InstanceError
 from smfe.inputs.jsondoc import read_text
 from smfe.ipopt.backend import IpoptRun, ipopt_version, solve_nl
 from smfe.ipopt.nlfile import prepare
-
-FAILURE = 500
-"""AMPL's solve_result_num for a solver failure (500–599)."""
 
 
 def parse_options(args: list[str], env: str | None) -> dict[str, Any]:
@@ -65,14 +62,11 @@ def format_sol(run: IpoptRun, message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0 if args else 1
-    if args[0] in ("-v", "--version", "-version"):
-        print(f"Ipopt {ipopt_version()} (smfe-ipopt {__version__}, via CasADi)")
-        return 0
-    stub = args[0]
-    nl_path = Path(stub if stub.endswith(".nl") else stub + ".nl")
+    nl_path = stub_or_exit(
+        args, __doc__, lambda: f"Ipopt {ipopt_version()} (smfe-ipopt {__version__}, via CasADi)"
+    )
+    if isinstance(nl_path, int):
+        return nl_path
     try:
         options = parse_options(
             [a for a in args[1:] if a != "-AMPL"],
@@ -111,12 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _failed(nl_path: Path, n_cons: int, n_vars: int, why: str) -> int:
-    """Report a model the solver cannot take: on stderr, and as a ``.sol`` with AMPL's
-    failure code 500 and no values, so a caller (Pyomo, AMPL) reads a clean solver error."""
-    message = f"smfe-ipopt {__version__}: failure: {why}"
-    print(message, file=sys.stderr)
-    nl_path.with_suffix(".sol").write_text(sol_text(message, n_cons, n_vars, FAILURE))
-    return 0
+    return fail("smfe-ipopt", nl_path, n_cons, n_vars, why)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,23 +8,17 @@ starts via ``ipopt_zL_in`` / ``ipopt_zU_in``, and meta-solvers such as ``mpec_nl
 
 from __future__ import annotations
 
-import shutil
-import sys
-from pathlib import Path
-
 from pyomo.opt.base.solvers import SolverFactory
 from pyomo.solvers.plugins.solvers.IPOPT import IPOPT
+
+from smfe.amplsol import executable_path as find_executable
 
 EXECUTABLE = "smfe-ipopt"
 
 
 def executable_path() -> str | None:
     """The installed ``smfe-ipopt`` script: on PATH, or next to this Python."""
-    found = shutil.which(EXECUTABLE)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / EXECUTABLE
-    return str(beside) if beside.exists() else None
+    return find_executable(EXECUTABLE)
 
 
 @SolverFactory.register("smfe_ipopt", doc="Ipopt 3.14 (bundled by CasADi) via smfe-ipopt")

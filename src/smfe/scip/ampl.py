@@ -23,13 +23,10 @@ import sys
 from pathlib import Path
 
 from smfe import __version__
-from smfe.amplsol import nl_counts, sol_text
+from smfe.amplsol import fail, nl_counts, sol_text, stub_or_exit
 from smfe.errors import InstanceError, SolverUnavailable
 from smfe.inputs.jsondoc import read_text
 from smfe.ipopt.ampl import parse_options
-
-FAILURE = 500
-"""AMPL's solve_result_num for a solver failure (500–599)."""
 
 
 def settings_file(folder: Path) -> dict[str, str]:
@@ -65,17 +62,13 @@ def summary(run: object) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        print(__doc__)
-        return 0 if args else 1
     from smfe.scip.backend import scip_version, solve_nl
 
-    if args[0] in ("-v", "--version", "-version"):
-        print(f"SCIP version {scip_version()} (smfe-scip {__version__}, via pyscipopt)")
-        return 0
-    stub = args[0]
-    nl_path = Path(stub if stub.endswith(".nl") else stub + ".nl")
+    args = list(sys.argv[1:] if argv is None else argv)
+    version = f"(smfe-scip {__version__}, via pyscipopt)"
+    nl_path = stub_or_exit(args, __doc__, lambda: f"SCIP version {scip_version()} {version}")
+    if isinstance(nl_path, int):
+        return nl_path
     try:
         options: dict[str, object] = dict(settings_file(Path.cwd()))
         options.update(
@@ -109,12 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _failed(nl_path: Path, n_cons: int, n_vars: int, why: str) -> int:
-    """A model SCIP cannot take: reported on stderr and as a ``.sol`` with AMPL's failure code
-    and no values, so the caller reads a clean solver error."""
-    message = f"smfe-scip {__version__}: failure: {why}"
-    print(message, file=sys.stderr)
-    nl_path.with_suffix(".sol").write_text(sol_text(message, n_cons, n_vars, FAILURE))
-    return 0
+    return fail("smfe-scip", nl_path, n_cons, n_vars, why)
 
 
 if __name__ == "__main__":

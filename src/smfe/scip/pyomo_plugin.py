@@ -7,24 +7,20 @@ primal bound, dual bound, gap and node count read from the log into ``results.so
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 from pyomo.opt.base.solvers import SolverFactory
 from pyomo.solvers.plugins.solvers.SCIPAMPL import SCIPAMPL
 
+from smfe.amplsol import executable_path as find_executable
+
 EXECUTABLE = "smfe-scip"
 
 
 def executable_path() -> str | None:
     """The installed ``smfe-scip`` script: on PATH, or next to this Python."""
-    found = shutil.which(EXECUTABLE)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / EXECUTABLE
-    return str(beside) if beside.exists() else None
+    return find_executable(EXECUTABLE)
 
 
 @SolverFactory.register("smfe_scip", doc="SCIP 10 (bundled by pyscipopt) via smfe-scip")
