@@ -187,7 +187,13 @@ class Price:
         out = z * (self.intercept + z * (self.slope / 2.0 + z * self.curvature / 3.0))
         beta = self.smoothing
         for k, d in self.kinks:
-            out = out - d * beta * beta * spence(1.0 + np.exp((z - k) / beta))
+            # −Li₂(−e^u), with Li₂(−e^u) = −π²/6 − u²/2 − Li₂(−e^{−u}) for u > 0 (no overflow)
+            u = (z - k) / beta
+            e = np.exp(-np.abs(u))
+            neg_li2 = np.where(
+                u > 0.0, np.pi**2 / 6.0 + 0.5 * u * u + spence(1.0 + e), -spence(1.0 + e)
+            )
+            out = out + d * beta * beta * neg_li2
         for c, eps in self.log:
             out = out + c * ((z + eps) * np.log(z + eps) - z)
         for a, b in self.rational:

@@ -18,7 +18,7 @@ SCIP_STATUS: dict[str, tuple[TerminationCondition, SolutionStatus, int, str]] = 
     "optimal": (T.CONVERGED, S.OPTIMAL, 0, "optimal solution found"),
     "gaplimit": (T.ITERATION_LIMIT, S.FEASIBLE, 100, "gap limit reached"),
     "infeasible": (T.INFEASIBLE, S.NO_SOLUTION, 200, "infeasible"),
-    "unbounded": (T.CONVERGED, S.UNKNOWN, 300, "unbounded"),
+    "unbounded": (T.ERROR, S.UNKNOWN, 300, "unbounded"),  # as cvxpy's table: no optimum
     "inforunbd": (T.INFEASIBLE, S.UNKNOWN, 299, "infeasible or unbounded"),
     "timelimit": (T.TIME_LIMIT, S.FEASIBLE, 400, "time limit reached"),
     "nodelimit": (T.ITERATION_LIMIT, S.FEASIBLE, 401, "node limit reached"),
