@@ -8,14 +8,12 @@ says ``Solve_Succeeded`` *and* the independent certificate passes.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pyomo.repn.plugins.nl_writer import NLWriter
 
 from smfe.certification.certificate import Tolerances
 from smfe.errors import InstanceError, SolveFailed
@@ -23,7 +21,8 @@ from smfe.formulations.built import Built, solution_from_values
 from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp, soft_system
 from smfe.game.compiled import CompiledGame, compile_game
 from smfe.game.model import Game
-from smfe.ipopt import IpoptRun, prepare, solve_nl
+from smfe.ipopt import IpoptRun
+from smfe.ipopt.pyomo_solve import solve_model
 from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import MFEOptions, OptionsBase
 from smfe.solvers.result import Result, build_result
@@ -107,17 +106,7 @@ def solve_built(
     The current variable values are the primal start; ``warm`` (a previous run on the same
     model, so the same variable and constraint order) supplies dual starts.
     """
-    buf = io.StringIO()
-    info = NLWriter().write(built.model, buf, linear_presolve=False, symbolic_solver_labels=False)
-    opts = {**IPOPT_DEFAULTS, **(ipopt_options or {})}
-    nl = prepare(buf.getvalue())
-    if warm is not None and warm.x.size == nl.n_vars and warm.duals.size == nl.n_cons:
-        opts.setdefault("warm_start_init_point", "yes")
-        run = solve_nl(nl, opts, duals0=warm.duals, z_lower0=warm.z_lower, z_upper0=warm.z_upper)
-    else:
-        run = solve_nl(nl, opts)
-    for var, val in zip(info.variables, run.x, strict=True):
-        var.set_value(float(val), skip_validation=True)
+    run, _ = solve_model(built.model, {**IPOPT_DEFAULTS, **(ipopt_options or {})}, warm)
     return run
 
 
