@@ -34,6 +34,8 @@ from smfe.formulations.nlp_solve import solve_built
 from smfe.game.compiled import compile_game
 from smfe.game.model import Game
 from smfe.ipopt import IpoptRun
+from smfe.mpec.branches import restore, snapshot
+from smfe.mpec.scholtes import USABLE, WARM_IPOPT
 from smfe.solvers.mfe import MFESolution, solve_mfe
 from smfe.solvers.options import MFEOptions, OptionsBase, require_positive
 from smfe.solvers.result import Result, build_result
@@ -78,23 +80,6 @@ def _soft_start(game: Game, theta: FloatArray, tau_rel: float) -> MFESolution:
 
 HOMOTOPY_IPOPT: dict[str, Any] = {"tol": 1e-9, "constr_viol_tol": 1e-10}
 POLISH_CONSTR_VIOL = (1e-12, 1e-10)
-USABLE = (SolutionStatus.OPTIMAL, SolutionStatus.FEASIBLE)
-"""Homotopy steps only supply starting points, so an 'acceptable' point may be continued
-from; the final status still needs an optimal last solve and a passing certificate."""
-WARM_IPOPT: dict[str, Any] = {
-    "mu_init": 1e-7,
-    "warm_start_bound_push": 1e-9,
-    "warm_start_mult_bound_push": 1e-9,
-}
-
-
-def _snapshot(model: Any) -> list[tuple[Any, Any]]:
-    return [(v, v.value) for v in model.component_data_objects(pyo.Var, descend_into=True)]
-
-
-def _restore(snapshot: list[tuple[Any, Any]]) -> None:
-    for v, val in snapshot:
-        v.set_value(val, skip_validation=True)
 
 
 def homotopy(
@@ -111,13 +96,13 @@ def homotopy(
     prev: IpoptRun | None = None
     while True:
         built.model.eps.set_value(eps)
-        good = _snapshot(built.model)
+        good = snapshot(built.model)
         ipopt = {**HOMOTOPY_IPOPT, **(WARM_IPOPT if prev is not None else {}), **opts.ipopt}
         run = solve_built(built, ipopt, warm=prev)
         runs.append(run)
         epss.append(eps)
         if run.solution not in USABLE:
-            _restore(good)
+            restore(good)
             comps.append(complementarity(built))
             return runs, comps, epss
         comps.append(complementarity(built))
