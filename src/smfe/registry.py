@@ -220,16 +220,16 @@ METHODS: tuple[Method, ...] = (
     ),
     _m(
         "global",
-        "SCIP: soft S-MFE via F1 (spatial branch-and-bound, pgd finish), exact via big-M "
-        "disjunctions over all of Θ; global when the gap closes (small games)",
+        "SCIP: soft S-MFE via F1 (spatial branch-and-bound, pgd or sqp finish), exact via "
+        "SOS1 pairs from an incumbent over all of Θ; global when the gap closes (small games)",
         FORMULATION,
-        ("soft", "exact"),
+        ("soft", "boltzmann", "exact"),
         BOTH_HORIZONS,
         "any",
         ("pyscipopt", "pyomo"),
         "smfe.formulations.global_solve:GlobalOptions",
         "smfe.formulations.global_solve:solve_global",
-        constraints="none",
+        constraints="any",
     ),
     _m(
         "convex-mfe",

@@ -4,9 +4,13 @@ find it, and beats the local methods where they stop at a worse point."""
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
 import smfe
+from smfe.game.compiled import compile_game
 
 BOUND_TOL = 1e-5
 """GlobalOptions.bound_tol: how far below SCIP's dual bound a global answer may lie."""
@@ -75,16 +79,85 @@ def test_exact_route_agrees_with_the_menu_milp_and_goes_beyond_it() -> None:
         smfe.solve(quadratic, "milp", {"grid": grid})
     proven = smfe.solve(quadratic, "global")
     assert proven.optimality == smfe.Optimality.GLOBAL, proven.summary()
-    assert "support binaries" in proven.message
+    assert "SOS1 pairs" in proven.message and "certified)" in proven.message
+    bigm = smfe.solve(quadratic, "global", {"exact_form": "bigm", "incumbent_tau": 0.0})
+    assert bigm.optimality == smfe.Optimality.GLOBAL and "support binaries" in bigm.message
+    assert abs(bigm.objective - proven.objective) < AGREE
 
 
 def test_global_refuses_what_it_cannot_prove() -> None:
     sis = smfe.make_instance("susceptible-infected", T=3, subsidy_max=1.0)
     with pytest.raises(smfe.FormulationError, match="linear in"):
         smfe.solve(sis, "global")
-    with pytest.raises(smfe.FormulationError, match="boltzmann"):
-        smfe.solve(smfe.make_instance("congestion", response="boltzmann"), "global")
     with pytest.raises(smfe.FormulationError, match="no starting θ"):
         smfe.solve(smfe.make_instance("subsidy-trap"), "global", theta=[1.0])
     with pytest.raises(smfe.InstanceError, match=r"options\.gap"):
         smfe.solve(smfe.make_instance("subsidy-trap"), "global", {"gap": 2.0})
+    with pytest.raises(smfe.InstanceError, match=r"options\.exact_form"):
+        smfe.solve(smfe.make_instance("subsidy-trap"), "global", {"exact_form": "sos2"})
+
+
+def _capped_garnet(tau: float, cap: float) -> smfe.Game:
+    g = smfe.make_instance(
+        "garnet",
+        tau=tau,
+        balance_weight=0.0,
+        n_states=3,
+        n_actions=2,
+        n_types=1,
+        horizon=3,
+        n_zones=2,
+    )
+    e = np.eye(g.n_leader_aggregates)[0]
+    return dataclasses.replace(g, constraints=(smfe.LeaderConstraint("cap0", upper=cap, y=e),))
+
+
+def _ybar0(game: smfe.Game, result: smfe.Result) -> float:
+    cg = compile_game(game)
+    return float(cg.leader_totals(result.theta, cg.from_types(list(result.nu), "nu"))[0])
+
+
+def test_exact_route_keeps_leader_constraints() -> None:
+    """A cap on the first leader measurement that binds (the free optimum has ȳ₀ ≈ 1.96 on
+    this game; over a 21 × 21 grid of θ the exact MFE's ȳ₀ is never below 1.923): the
+    proven optimum respects it and is at least the menu MILP's over a grid."""
+    g = _capped_garnet(0.0, 1.95)
+    glob = smfe.solve(g, "global")
+    assert glob.status.ok and glob.optimality == smfe.Optimality.GLOBAL, glob.summary()
+    assert _ybar0(g, glob) <= 1.95 + 1e-8
+    grid = [list(np.linspace(0.0, 1.0, 6))] * g.n_theta
+    milp = smfe.solve(g, "milp", {"grid": grid})
+    assert glob.objective >= milp.objective - AGREE
+    with pytest.raises(smfe.SolveFailed, match="infeasible"):
+        smfe.solve(_capped_garnet(0.0, 1.9), "global")  # below every exact MFE's ȳ₀
+
+
+@pytest.mark.slow
+def test_soft_route_keeps_leader_constraints_and_finishes_with_sqp() -> None:
+    """Soft (τ = 0.1), the same cap at 1.9 (binding): proven global in about 25 s, equal to
+    sqp's local optimum."""
+    g = _capped_garnet(0.1, 1.9)
+    glob = smfe.solve(g, "global", {"time_limit": 60.0})
+    assert glob.optimality == smfe.Optimality.GLOBAL and "sqp from SCIP" in glob.message
+    assert _ybar0(g, glob) <= 1.9 + 1e-8
+    assert abs(glob.objective - smfe.solve(g, "sqp").objective) < AGREE
+
+
+def test_boltzmann_response_proven_and_agreeing_with_the_local_methods() -> None:
+    """Boltzmann (π = softmax of the exact Q*): SCIP on F1-Boltzmann with SOS1 selection
+    pairs proves the optimum (about 4 s); sqp, boltzmann-nlp and fd-pgd reach it too."""
+    g = smfe.make_instance(
+        "garnet",
+        n_states=3,
+        n_actions=2,
+        n_types=1,
+        horizon=3,
+        n_zones=2,
+        response="boltzmann",
+        tau=0.1,
+    )
+    glob = smfe.solve(g, "global")
+    assert glob.status.ok and glob.optimality == smfe.Optimality.GLOBAL, glob.summary()
+    assert "F1-Boltzmann with SOS1 pairs" in glob.message
+    for method in ("sqp", "boltzmann-nlp"):
+        assert abs(smfe.solve(g, method).objective - glob.objective) < AGREE, method

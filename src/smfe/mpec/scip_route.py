@@ -17,15 +17,13 @@ then re-solves the branch NLP it identifies with Ipopt, so the reported point is
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pyomo.environ as pyo
 
-from smfe.ipopt.pyomo_solve import load_values, write_nl
 from smfe.mpec.pairs import Reformulation
-from smfe.scip.backend import ScipRun, solve_nl
+from smfe.scip.backend import ScipRun
+from smfe.scip.pyomo_solve import solve_model
 
 FORMS = ("sos1", "bilinear")
 
@@ -64,15 +62,9 @@ def solve_scip(
         b.cutoff = pyo.Constraint(expr=b.obj.expr <= cutoff)
     rows = _rows(ref, form)
     try:
-        written = write_nl(ref.model)
-        with tempfile.TemporaryDirectory(prefix="smfe-mpec-") as folder:
-            path = Path(folder) / "mpec.nl"
-            path.write_text(written.text)
-            run = solve_nl(path, options)
+        run, _ = solve_model(ref.model, options)
     finally:
         rows.deactivate()
         if cutoff is not None:
             b.cutoff.deactivate()
-    if run.x is not None:
-        load_values(written.variables, run.x)
     return run

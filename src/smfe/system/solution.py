@@ -17,13 +17,15 @@ FloatArray = NDArray[np.float64]
 
 
 def warm_start(system: EquilibriumSystem, cg: CompiledGame, sol: MFESolution) -> None:
-    """Start every variable at the iterative solution ``sol`` (V, Q, π, ν, μ, z, y, and θ
-    if free; for the Boltzmann response also W = τ·LSE(Q/τ) and the greedy selection)."""
+    """Start every variable at the iterative solution ``sol`` (V, Q, π — where the system
+    has one —, ν, μ, z, y, and θ if free; for the Boltzmann response also W = τ·LSE(Q/τ) and
+    the greedy selection)."""
     lay = system.layout
     T = cg.T
     lay.set_start("V", sol.value[:T])
     for name, arr in (("Q", sol.q), ("pi", sol.policy), ("nu", sol.nu), ("mu", sol.mu)):
-        lay.set_start(name, arr)
+        if name in lay:
+            lay.set_start(name, arr)
     lay.set_start("z", cg.aggregates(sol.nu))
     if "y" in lay:
         lay.set_start("y", cg.leader_aggregates(sol.theta, sol.nu))
