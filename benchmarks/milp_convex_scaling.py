@@ -1,7 +1,8 @@
-"""Benchmark: MILP (F2b, HiGHS) size and time against menu and game size; F3 (cvxpy) against F1.
+"""Benchmark: MILP (F2b, HiGHS and SCIP) size and time against menu and game size; F3 (cvxpy) against F1.
 
-MILP: Garnet games (τ = 0, finite horizon 3, toll grid per zone), HiGHS with a time limit;
-prints binaries, time, gap. Convex route: finite-horizon soft MFE at fixed θ, Clarabel vs
+MILP: Garnet games (τ = 0, finite horizon 3, toll grid per zone), big-M per row: HiGHS
+from the MIP start (the default), HiGHS without it and SCIP from it, on the same model with
+the same time limit; prints a Markdown table of label, gap and time. Convex route: finite-horizon soft MFE at fixed θ, Clarabel vs
 F1 (casadi backend) vs the iterative solver, as ratios measured in the same run.
 
     python benchmarks/milp_convex_scaling.py [--time-limit 60] [--part all|milp|convex]
@@ -21,6 +22,17 @@ import numpy as np
 import smfe
 
 
+def milp_cell(g: smfe.Game, grid: list[list[float]], limit: float, **opts: object) -> str:
+    """'label, gap, time' of one MILP solve (or why it failed)."""
+    t = time.perf_counter()
+    try:
+        r = smfe.solve(g, "milp", {"grid": grid, "time_limit": limit, **opts})
+        out = f"{r.optimality.value}, gap {r.history['gap'][0]:.1e}"
+    except smfe.SolveFailed:
+        out = "no feasible point"
+    return f"{out}, {time.perf_counter() - t:.1f} s"
+
+
 def milp_row(n_states: int, n_actions: int, levels: int, limit: float) -> None:
     g = smfe.make_instance(
         "garnet",
@@ -33,18 +45,16 @@ def milp_row(n_states: int, n_actions: int, levels: int, limit: float) -> None:
         seed=1,
     )
     grid = [list(np.linspace(0.0, 1.0, levels))] * g.n_theta
-    t = time.perf_counter()
-    try:
-        r = smfe.solve(g, "milp", {"grid": grid, "time_limit": limit})
-        gap = r.history["gap"][0]
-        status = str(r.status)
-    except smfe.SolveFailed as exc:
-        gap, status = float("nan"), f"failed: {exc}"
-    sec = time.perf_counter() - t
-    pairs = 3 * n_states * n_actions
+    cells = [
+        milp_cell(g, grid, limit),
+        milp_cell(g, grid, limit, start=False),
+        milp_cell(g, grid, limit, solver="scip"),
+    ]
     print(
-        f"  states {n_states:3d} actions {n_actions} menu {levels**g.n_theta:3d}  "
-        f"support binaries {pairs:5d}  {sec:8.2f} s  gap {gap:.1e}  {status}"
+        f"| {n_states} × {n_actions} | {levels**g.n_theta} | {3 * n_states * n_actions} | "
+        + " | ".join(cells)
+        + " |",
+        flush=True,
     )
 
 
@@ -84,7 +94,11 @@ def main() -> None:
 
 
 def milp_rows(limit: float) -> None:
-    print("MILP (F2b) over a toll grid, finite horizon 3:")
+    print(
+        "| states × actions | menu | support binaries | HiGHS, MIP start (default) "
+        "| HiGHS, no start | SCIP, MIP start |"
+    )
+    print("|---|---|---|---|---|---|")
     for n_states, n_actions, levels in [
         (5, 2, 2),
         (5, 2, 4),
@@ -92,6 +106,7 @@ def milp_rows(limit: float) -> None:
         (8, 3, 4),
         (12, 3, 3),
         (20, 4, 3),
+        (40, 4, 3),
     ]:
         milp_row(n_states, n_actions, levels, limit)
 
