@@ -22,6 +22,21 @@ def _linear_two_state() -> smfe.Game:
     )
 
 
+def _garnet5() -> smfe.Game:
+    """An exact 5 × 2 horizon-3 Garnet game with linear leader objective (one type)."""
+    return smfe.make_instance(
+        "garnet",
+        tau=0.0,
+        balance_weight=0.0,
+        n_states=5,
+        n_actions=2,
+        n_types=1,
+        n_zones=2,
+        horizon=3,
+        seed=2,
+    )
+
+
 def test_two_state_menu_optimum_in_closed_form() -> None:
     grid = list(np.linspace(-1.0, 1.0, 11))
     r = smfe.solve(_linear_two_state(), "milp", {"grid": [grid]})
@@ -120,17 +135,7 @@ def test_gdp_route_agrees_with_the_big_m_route(game: str) -> None:
     if game == "two-state":
         g, grid = _linear_two_state(), [list(np.linspace(-1.0, 1.0, 11))]
     else:
-        g = smfe.make_instance(
-            "garnet",
-            tau=0.0,
-            balance_weight=0.0,
-            n_states=5,
-            n_actions=2,
-            n_zones=2,
-            horizon=3,
-            seed=2,
-        )
-        grid = [[0.0, 0.4, 1.0]] * 2
+        g, grid = _garnet5(), [[0.0, 0.4, 1.0]] * 2
     a = smfe.solve(g, "milp", {"grid": grid, "route": "bigm"})
     b = smfe.solve(g, "milp", {"grid": grid, "route": "gdp"})
     assert a.status.ok and b.status.ok and "gdp route" in b.message
@@ -138,29 +143,23 @@ def test_gdp_route_agrees_with_the_big_m_route(game: str) -> None:
     assert np.array_equal(a.theta, b.theta)
 
 
-def test_time_limit_without_a_feasible_point_is_a_typed_failure() -> None:
+def test_time_limit_without_a_feasible_point_is_a_typed_failure_and_a_start_is_kept() -> None:
     g = smfe.make_instance(
         "garnet", tau=0.0, balance_weight=0.0, n_states=12, n_actions=3, n_zones=2, horizon=3
     )
+    grid = [[0.0, 0.5, 1.0]] * 2
     with pytest.raises(smfe.SolveFailed, match="time limit"):
-        smfe.solve(g, "milp", {"grid": [[0.0, 0.5, 1.0]] * 2, "time_limit": 0.5})
+        smfe.solve(g, "milp", {"grid": grid, "time_limit": 0.5, "start": False})
+    # from the MIP start the solver has a point at once: reported with its gap, not global
+    r = smfe.solve(g, "milp", {"grid": grid, "time_limit": 0.5})
+    assert r.optimality != smfe.Optimality.GLOBAL and r.history["gap"][0] > 0.0
+    assert r.certificate is not None and r.certificate.passed
 
 
 def test_highs_and_scip_agree_from_the_same_model_with_and_without_a_mip_start() -> None:
     """The same MILP by HiGHS and by SCIP (written as .nl), from the MIP start and without:
     one optimum, labelled global each time; the start is the best certified menu entry."""
-    g = smfe.make_instance(
-        "garnet",
-        tau=0.0,
-        balance_weight=0.0,
-        n_states=5,
-        n_actions=2,
-        n_types=1,
-        n_zones=2,
-        horizon=3,
-        seed=2,
-    )
-    grid = [[0.0, 0.5, 1.0]] * 2
+    g, grid = _garnet5(), [[0.0, 0.5, 1.0]] * 2
     runs = {
         "highs": smfe.solve(g, "milp", {"grid": grid}),
         "highs-cold": smfe.solve(g, "milp", {"grid": grid, "start": False}),

@@ -1,13 +1,16 @@
 r"""Method ``global``: the S-MFE leader problem solved to a proven global optimum by SCIP 10.
 
-**Soft response.** F1 (:mod:`smfe.formulations.soft_nlp`) — the leader's objective over
-θ ∈ Θ subject to the soft equilibrium conditions, with the exp / log-sum-exp softmax and the
-bilinear flow terms — is written as a ``.nl`` file and solved by SCIP (:mod:`smfe.scip`) by
-spatial branch-and-bound: SCIP returns an incumbent θ_S, a dual bound U on max J and the gap.
+**Soft and Boltzmann responses.** F1 (:mod:`smfe.formulations.soft_nlp`) — the leader's
+objective over θ ∈ Θ subject to the soft equilibrium conditions, with the exp /
+log-sum-exp softmax and the bilinear flow terms — or F1-Boltzmann (softmax of the exact Q*,
+whose max over actions is a selection λ ⊥ V* − Q*, here as SOS1 pairs) is written as a
+``.nl`` file and solved by SCIP (:mod:`smfe.scip`) by spatial branch-and-bound, started from
+the certified local optimum that ``pgd`` (``sqp`` for Boltzmann or with leader constraints)
+reaches from Θ's start: SCIP returns an incumbent θ_S, a dual bound U on max J and the gap.
 SCIP's answer holds to its feasibility tolerance (``feastol``), not to the certificate's
-(1e-8), so the method finishes locally: the leader's projected gradient (``pgd``, implicit
-gradients, each MFE solved by the iterative solver) runs from θ_S to a certified, first-order
-stationary θ*.
+(1e-8), so the method finishes locally: the same local method runs from θ_S to a certified,
+first-order stationary θ*, and the better of the two certified points is reported. If SCIP
+finds no point within its limit the local optimum is reported with SCIP's bound.
 
 **Exact response (τ = 0).** The equilibrium rows that are linear for affine prices and θ-free
 kernels (Bellman, V ≥ Q, flows, aggregates; :func:`smfe.formulations.milp.linear_obstacles`
@@ -102,12 +105,16 @@ class _Scip:
     log: str
     status: str
     seconds: float
+    found: bool = True
 
 
-def _run_scip(model: Any, options: GlobalOptions, feastol: float, start: bool = False) -> _Scip:
-    """Solve ``model`` with SCIP in process and load the incumbent into it (a typed failure
-    when SCIP found none). ``start``: hand the model's current values to SCIP as a starting
-    solution (:func:`smfe.scip.backend.solve_nl`)."""
+def _run_scip(
+    model: Any, options: GlobalOptions, feastol: float, start: bool = False, need: bool = True
+) -> _Scip:
+    """Solve ``model`` with SCIP in process and load the incumbent into it. ``start``: hand
+    the model's current values to SCIP as a starting solution
+    (:func:`smfe.scip.backend.solve_nl`). Without an incumbent: a typed failure if ``need``,
+    else a run with ``found`` false."""
     from smfe.scip.backend import available
     from smfe.scip.pyomo_solve import solve_model
 
@@ -123,19 +130,21 @@ def _run_scip(model: Any, options: GlobalOptions, feastol: float, start: bool = 
     run, _ = solve_model(model, params, start)
     # closed: proven optimal, or stopped at the requested relative gap
     closed = run.status == "optimal" or (run.status == "gaplimit" and run.gap <= options.gap)
-    if run.x is None:
+    found = run.x is not None
+    if not found and need:
         raise SolveFailed(
             f"SCIP found no feasible point ({run.status}; time limit {options.time_limit} s, "
             f"dual bound {run.dual_bound:.6g}): {run.message}"
         )
     return _Scip(
-        primal=run.primal_bound,
+        primal=run.primal_bound if found else float("nan"),
         bound=run.dual_bound,
         gap=run.gap,
-        closed=closed,
+        closed=closed and found,
         log=run.log,
         status=run.status,
         seconds=run.seconds,
+        found=found,
     )
 
 
@@ -179,8 +188,6 @@ def solve_global(
     progress: object = None,
 ) -> Result:
     """Method ``global`` (module docstring)."""
-    from smfe.formulations.soft_nlp import build_soft_nlp
-
     if game.n_theta == 0:
         raise FormulationError(
             "method global optimises the leader's θ, and this game has none: use mfe"
@@ -191,27 +198,54 @@ def solve_global(
         )
     if game.exact:
         return _solve_exact(game, options, tolerances)
-    if game.response == Response.BOLTZMANN:
-        return _solve_boltzmann(game, options, tolerances)
-    t0 = time.perf_counter()
-    built = build_soft_nlp(game)
-    t_build = time.perf_counter() - t0
-    scip = _run_scip(built.model, options, options.feastol)
+    return _solve_smooth(game, options, tolerances)
+
+
+def _solve_smooth(game: Game, options: GlobalOptions, tolerances: Tolerances | None) -> Result:
+    """Soft or Boltzmann response: the local method (:func:`_local_name`) from Θ's start
+    gives a certified incumbent; F1 (F1-Boltzmann with its max over actions as SOS1 pairs)
+    starts from it in SCIP; the local method runs again from SCIP's θ, and the better
+    certified point is reported against SCIP's dual bound."""
+    from smfe.formulations.boltzmann_nlp import build_boltzmann_nlp
+    from smfe.formulations.exact_mpec import MPECOptions
+    from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
+
     cg = compile_game(game)
+    local = _local_name(game)
+    t0 = time.perf_counter()
+    first = _local(cg, options, game.start())
+    t_first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if game.response == Response.BOLTZMANN:
+        built = build_boltzmann_nlp(game, MPECOptions(objective="leader", start=first.mfe))
+        what = "F1-Boltzmann with " + _sos1_pairs(built.model, built.cg, "select")
+    else:
+        built = build_soft_nlp(game, SoftNLPOptions(start=first.mfe))
+        what = "F1"
+    t_build = time.perf_counter() - t0
+    scip = _run_scip(built.model, options, options.feastol, start=True, need=False)
     t2 = time.perf_counter()
-    # SCIP's θ lies in Θ to its feasibility tolerance: project it before the finish
-    run = _local(cg, options, project(game.decision, built.theta()))
+    best, how, iterations = first, f"SCIP found no point; {local} from Θ's start kept", 0
+    if scip.found:
+        # SCIP's θ lies in Θ to its feasibility tolerance: project it before the finish
+        second = _local(cg, options, project(game.decision, built.theta()))
+        how = f"{local} from SCIP's θ ({second.iterations} iterations)"
+        iterations = second.iterations
+        if second.objective < first.objective - 1e-9 * max(1.0, abs(first.objective)):
+            how += f"; {local} from Θ's start did better and is kept"
+        else:
+            best = second
     t_polish = time.perf_counter() - t2
     return _result(
         cg,
-        replace(run.mfe, termination=run.termination),
+        replace(best.mfe, termination=best.termination),
         scip,
         options,
         tolerances,
-        {"build": t_build, "polish": t_polish},
-        f"SCIP on F1; {_local_name(game)} from SCIP's θ ({run.iterations} iterations)",
-        iterations=run.iterations,
-        gradient=run.gradient,
+        {"incumbent": t_first, "build": t_build, "polish": t_polish},
+        f"SCIP on {what} from {local}'s point (J = {first.objective:.10g}); {how}",
+        iterations=first.iterations + iterations,
+        gradient=best.gradient,
     )
 
 
@@ -262,15 +296,15 @@ def _add_pairs(m: Any, cg: CompiledGame, form: str) -> str:
     ``bigm`` — the MILP's disjunctions (:func:`smfe.formulations.milp.add_support_binaries`),
     with M per row from propagated bounds (:func:`smfe.formulations.milp.row_big_m`).
     Returns the sentence that names the form."""
-    from smfe.formulations.milp import add_support_binaries, row_big_m
+    from smfe.formulations.milp import add_support_binaries, row_big_m, start_support
 
     if form == "bigm":
         M, how = row_big_m(cg)
         add_support_binaries(m, cg, M)
-        for (t, i), b in m.b.items():
-            b.set_value(1.0 if (m.nu[t, i].value or 0.0) > 0.0 else 0.0)
+        start_support(m)
         return f"big-M disjunctions ({len(m.b)} support binaries, {how})"
 
+    start_support(m)
     return _sos1_pairs(m, cg, "nu")
 
 
@@ -360,35 +394,6 @@ def _solve_exact(game: Game, options: GlobalOptions, tolerances: Tolerances | No
         tolerances,
         {"incumbent": t_inc, "build": t_build, "polish": t_polish},
         f"SCIP on {form}" + ("" if not notes else "; " + "; ".join(notes)),
-    )
-
-
-def _solve_boltzmann(game: Game, options: GlobalOptions, tolerances: Tolerances | None) -> Result:
-    """Boltzmann response: F1-Boltzmann (π = softmax(Q*/τ) with Q* exact, the max over
-    actions as a selection λ ⊥ V* − Q*) with those pairs as SOS1 sets, solved by SCIP's
-    spatial branch-and-bound; then ``sqp`` from SCIP's θ to a certified point."""
-    from smfe.formulations.boltzmann_nlp import build_boltzmann_nlp
-    from smfe.formulations.exact_mpec import MPECOptions
-
-    t0 = time.perf_counter()
-    built = build_boltzmann_nlp(game, MPECOptions(objective="leader"))
-    form = _sos1_pairs(built.model, built.cg, "select")
-    t_build = time.perf_counter() - t0
-    scip = _run_scip(built.model, options, options.feastol)
-    cg = compile_game(game)
-    t2 = time.perf_counter()
-    run = _local(cg, options, project(game.decision, built.theta()))
-    t_polish = time.perf_counter() - t2
-    return _result(
-        cg,
-        replace(run.mfe, termination=run.termination),
-        scip,
-        options,
-        tolerances,
-        {"build": t_build, "polish": t_polish},
-        f"SCIP on F1-Boltzmann with {form}; sqp from SCIP's θ ({run.iterations} iterations)",
-        iterations=run.iterations,
-        gradient=run.gradient,
     )
 
 

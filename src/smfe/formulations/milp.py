@@ -190,6 +190,22 @@ def add_support_binaries(m: Any, cg: CompiledGame, M: float | FloatArray) -> Non
     )
 
 
+SUPPORT_NOISE = 1e-12
+"""An iterative exact MFE leaves ν ≈ 1e-20 on some actions off its support (round-off of the
+flow): a start that kept them would put both members of a pair above zero (measured: HiGHS
+and SCIP then reject the start)."""
+
+
+def start_support(m: Any) -> None:
+    """Clean a start taken from an iterative MFE: ν ≤ :data:`SUPPORT_NOISE` becomes 0 and,
+    where the model has support binaries, b = [ν > 0]."""
+    for index, var in m.nu.items():
+        if var.value is not None and var.value <= SUPPORT_NOISE:
+            var.set_value(0.0, skip_validation=True)
+        if hasattr(m, "b"):
+            m.b[index].set_value(1.0 if (var.value or 0.0) > 0.0 else 0.0)
+
+
 def row_big_m(
     cg: CompiledGame, lower: FloatArray | None = None, upper: FloatArray | None = None
 ) -> tuple[float | FloatArray, str]:

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from smfe.certification.certificate import Tolerances
 from smfe.errors import FormulationError, InstanceError, SolveFailed, SolverUnavailable
 from smfe.formulations.built import Built, exact_solution
-from smfe.formulations.milp import Menu, build_milp, tight_big_m
+from smfe.formulations.milp import Menu, build_milp, start_support, tight_big_m
 from smfe.game.model import Game
 from smfe.solvers.options import OptionsBase, require_positive
 from smfe.solvers.result import Result, build_result
@@ -132,7 +132,6 @@ def _mip_start(built: Built, entries: FloatArray, options: MILPOptions) -> tuple
         "nu": nu,
         "mu": sol.mu.reshape(cg.T, cg.n_s),
         "z": cg.aggregates(sol.nu).reshape(cg.T, -1),
-        "b": (nu > 0.0).astype(float),
     }
     for name, arr in values.items():
         if not hasattr(m, name):  # the gdp route has its own binaries: a partial start
@@ -141,9 +140,10 @@ def _mip_start(built: Built, entries: FloatArray, options: MILPOptions) -> tuple
             var.set_value(float(np.asarray(arr)[index]), skip_validation=True)
     for kk, var in m.delta.items():
         var.set_value(1.0 if kk == k else 0.0)
+    start_support(m)
     if hasattr(m, "w"):
         for (kk, t, i), var in m.w.items():
-            var.set_value(float(nu[t, i]) if kk == k else 0.0)
+            var.set_value(float(m.nu[t, i].value) if kk == k else 0.0)
     return k, f"MIP start: menu entry {k}, J = {J:.10g} (best of {len(picks)} exact MFEs)"
 
 
