@@ -206,3 +206,21 @@ def test_sos1_and_bilinear_forms_agree() -> None:
         res = mp.solve(BY_NAME["outrata31"].build(), "global", mp.MPECOptions(scip_form=form))
         assert res.objective == pytest.approx(3.2077, rel=REACH)
         assert np.isfinite(res.dual_bound)
+
+
+def test_an_infeasible_mpec_is_reported_infeasible_not_solved() -> None:
+    """x, y ≥ 1 and x ⊥ y: no feasible point. The homotopy's point fails its certificate,
+    SCIP (without a cutoff) proves infeasibility; the status says so."""
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(bounds=(0, None))
+    m.y = pyo.Var(bounds=(0, None))
+    m.f = pyo.Objective(expr=m.x + m.y)
+    m.c = pyo.Constraint(expr=m.x + 0 * m.y >= 1)
+    m.d = pyo.Constraint(expr=m.y >= 1)
+    m.cc = Complementarity(expr=complements(m.x >= 0, m.y >= 0))
+    res = mp.solve(m, "global")
+    assert str(res.status.solution) == "infeasible" and not res.success
+    assert not res.certificate.passed and res.optimality.value == "none"
+    assert "infeasible" in res.message
+    hom = mp.solve(m, "homotopy")
+    assert not hom.success and not hom.certificate.passed

@@ -208,6 +208,10 @@ def solve(model: Any, strategy: str = "auto", options: MPECOptions | None = None
         term, sol = TerminationCondition.CONVERGED, SolutionStatus.OPTIMAL
     elif cert.passed:
         term, sol = TerminationCondition.STALLED, SolutionStatus.FEASIBLE
+    elif run is not None and run.status == "infeasible":
+        # no certified incumbent, so SCIP ran without a cutoff: its verdict is the model's
+        term, sol = TerminationCondition.INFEASIBLE, SolutionStatus.INFEASIBLE
+        verdict = "SCIP proved the MPEC infeasible (no cutoff: the homotopy's point failed)"
     else:
         term, sol = TerminationCondition.STALLED, SolutionStatus.UNKNOWN
     if proven and sol == SolutionStatus.OPTIMAL:
