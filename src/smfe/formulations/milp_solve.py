@@ -175,7 +175,12 @@ def _highs(built: Built, options: MILPOptions) -> tuple[str, float | None, float
     return tc_name, primal, res.best_objective_bound, seconds
 
 
-_SCIP_NAMES = {"optimal": "optimal", "timelimit": "maxTimeLimit", "infeasible": "infeasible"}
+_SCIP_NAMES = {
+    "optimal": "optimal",
+    "gaplimit": "optimal",  # stopped at the requested mip_gap, as HiGHS reports it
+    "timelimit": "maxTimeLimit",
+    "infeasible": "infeasible",
+}
 
 
 def _scip(built: Built, options: MILPOptions) -> tuple[str, float | None, float | None, float]:

@@ -31,7 +31,7 @@ import pyomo.environ as pyo
 
 from smfe.ipopt import IpoptRun
 from smfe.ipopt.pyomo_solve import solve_model
-from smfe.mpec.pairs import Pair, Reformulation, Side
+from smfe.mpec.pairs import Reformulation, Side
 from smfe.solvers.status import SolutionStatus
 
 PIN_A, PIN_B, PIN_BOTH = "a", "b", "both"
@@ -206,7 +206,3 @@ def multipliers(ref: Reformulation, ipopt: dict[str, Any], tol: float) -> Statio
         label = "weakly stationary"
     worst = min((min(a, b) for a, b in xs), default=0.0)
     return Stationarity(label, f"{label} ({n} biactive pairs; least multiplier {worst:.3g})", n)
-
-
-def pair_names(pairs: Sequence[Pair], indices: Sequence[int]) -> list[str]:
-    return [pairs[k].name for k in indices]

@@ -109,14 +109,13 @@ class Reformulation:
 
     ``model`` is the clone (its ``Complementarity`` blocks deactivated, ``_mpec`` holding the
     new variables and equalities, ``_mpec.obj`` the objective as a minimisation: ``sign`` is
-    −1 if the user maximises); ``pairs`` the pairs; ``source`` maps each clone variable to the
+    −1 if the user maximises); ``pairs`` the pairs; ``links`` pairs each clone variable with the
     user's variable of the same name, for loading values back.
     """
 
     model: Any
     pairs: list[Pair]
     sign: float
-    n_equalities: int
     links: list[tuple[Any, Any]]
 
     def to_user(self) -> None:
@@ -192,7 +191,6 @@ def reformulate(model: Any) -> Reformulation:
     b.equality = pyo.Constraint(pyo.Any)
     pairs: list[Pair] = []
     used: set[int] = set()
-    n_eq = 0
     for comp in list(m.component_objects(Complementarity, active=True, descend_into=True)):
         for cd in list(comp.values()):
             if not cd.active:
@@ -204,7 +202,6 @@ def reformulate(model: Any) -> Reformulation:
             eq = t1 if t1[0] == EQUALITY else t2 if t2[0] == EQUALITY else None
             if eq is not None:
                 b.equality[name] = eq[1] == 0
-                n_eq += 1
                 continue
             t1, t2 = cast(Triple, t1), cast(Triple, t2)
             f1, f2 = _finite(t1), _finite(t2)
@@ -216,7 +213,6 @@ def reformulate(model: Any) -> Reformulation:
             if f1 == 1 and _same_side(t1, t2):  # 0 ≤ e ⊥ e ≥ 0 is e = 0
                 lo, body, up = t1
                 b.equality[name] = body == (up if lo is None else lo)
-                n_eq += 1
                 continue
             if f1 == 1:
                 pairs.append(Pair(name, _one_sided(b, t1, used), _one_sided(b, t2, used)))
@@ -235,4 +231,4 @@ def reformulate(model: Any) -> Reformulation:
             b.box[name] = pyo.inequality(lo, body, up)
             pairs.append(Pair(name + "[lower]", _side(b, body, lo, False, used), Side(wp)))
             pairs.append(Pair(name + "[upper]", _side(b, body, up, True, used), Side(wm)))
-    return Reformulation(m, pairs, sign, n_eq, links)
+    return Reformulation(m, pairs, sign, links)

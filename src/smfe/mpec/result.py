@@ -17,6 +17,7 @@ from smfe.solvers.options import OptionsBase, require_positive
 from smfe.solvers.status import Optimality, Status
 
 STRATEGIES = ("auto", "global", "homotopy")
+SCIP_FORMS = ("sos1", "bilinear")
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,9 @@ class MPECOptions(OptionsBase):
             raise InstanceError(
                 "options.eps_final", f"must be ≤ eps_start ({self.eps_start}), got {self.eps_final}"
             )
-        if self.scip_form not in ("sos1", "bilinear"):
+        if self.scip_form not in SCIP_FORMS:
             raise InstanceError(
-                "options.scip_form", f"must be 'sos1' or 'bilinear', got {self.scip_form!r}"
+                "options.scip_form", f"must be one of {SCIP_FORMS}, got {self.scip_form!r}"
             )
         if not 0 <= self.max_enumeration <= 20:
             raise InstanceError(

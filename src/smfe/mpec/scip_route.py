@@ -25,8 +25,6 @@ from smfe.mpec.pairs import Reformulation
 from smfe.scip.backend import ScipRun
 from smfe.scip.pyomo_solve import solve_model
 
-FORMS = ("sos1", "bilinear")
-
 
 def _rows(ref: Reformulation, form: str) -> Any:
     """The pairs' rows of ``form``, made once, active."""

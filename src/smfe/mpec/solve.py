@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from smfe.errors import InstanceError
-from smfe.ipopt import IpoptRun
 from smfe.mpec.branches import (
     Stationarity,
     descend,
@@ -46,13 +45,13 @@ from smfe.solvers.status import Optimality, SolutionStatus, Status, TerminationC
 
 @dataclass
 class _Attempt:
-    """One finished point: its certificate, label, last Ipopt run and bookkeeping."""
+    """One finished point: its certificate, label and bookkeeping (``polished``: the branch
+    NLP at the point solved, so complementarity holds exactly)."""
 
     values: list[tuple[Any, Any]]
     objective: float
     certificate: MPECCertificate
     stationarity: Stationarity
-    last: IpoptRun | None
     polished: bool
     iterations: int
     notes: list[str]
@@ -83,7 +82,6 @@ def _finish(
         ref.objective(),
         cert,
         label,
-        br.run if polished else None,
         polished,
         iterations,
         notes,
@@ -111,7 +109,7 @@ def _starts(ref: Reformulation, opts: MPECOptions) -> list[list[tuple[Any, Any]]
 def _homotopy(ref: Reformulation, model: Any, opts: MPECOptions) -> tuple[_Attempt, dict]:
     ipopt = {**HOMOTOPY_IPOPT, **opts.ipopt}
     best: _Attempt | None = None
-    info: dict[str, Any] = {"eps": [], "complementarity": [], "ipopt_iterations": 0}
+    info: dict[str, Any] = {"eps": [], "complementarity": []}
     for k, start in enumerate(_starts(ref, opts)):
         restore(start)
         h = homotopy(ref, opts.eps_start, opts.eps_factor, opts.eps_final, ipopt)
@@ -121,7 +119,6 @@ def _homotopy(ref: Reformulation, model: Any, opts: MPECOptions) -> tuple[_Attem
         if best is None or att.key(ref.sign) < best.key(ref.sign):
             best = att
             info["eps"], info["complementarity"] = h.eps, h.complementarity
-        info["ipopt_iterations"] += att.iterations
     assert best is not None  # starts ≥ 1
     return best, info
 
@@ -202,7 +199,7 @@ def solve(model: Any, strategy: str = "auto", options: MPECOptions | None = None
     history = {"eps": info["eps"], "complementarity": info["complementarity"]}
     restore(att.values)
     ref.to_user()
-    solved = att.polished and att.last is not None
+    solved = att.polished
     cert = att.certificate
     if solved and cert.passed:
         term, sol = TerminationCondition.CONVERGED, SolutionStatus.OPTIMAL
