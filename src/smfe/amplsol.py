@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,43 @@ def sol_text(
         lines.append(name)
         lines += [f"{i} {float(vals[i])!r}" for i in nz]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SolFile:
+    """What a ``.sol`` file holds: the solver's message, ``solve_result_num`` (``code``; -1
+    when absent), the primal values (empty when the solver gave none) and the duals."""
+
+    message: str
+    code: int
+    x: FloatArray
+    duals: FloatArray
+
+
+def read_sol(text: str) -> SolFile:
+    """Parse ``.sol`` text (the layout in the module docstring); a malformed file is a
+    :class:`~smfe.errors.SolveFailed` naming what is wrong."""
+    from smfe.errors import SolveFailed
+
+    lines = text.splitlines()
+    try:
+        k = lines.index("Options")
+        message = "\n".join(lines[:k]).strip()
+        n_opts = int(lines[k + 1])
+        vbtol = n_opts > 4  # as the ASL writes it: 2 more options announce a vbtol line
+        k += 2 + (n_opts - 2 if vbtol else n_opts)
+        _m, m_given, _n, n_given = (int(v) for v in lines[k : k + 4])
+        k += 4 + int(vbtol)
+        duals = np.array([float(v) for v in lines[k : k + m_given]], dtype=np.float64)
+        k += m_given
+        x = np.array([float(v) for v in lines[k : k + n_given]], dtype=np.float64)
+        k += n_given
+    except (ValueError, IndexError) as exc:
+        raise SolveFailed(f"malformed .sol file: {exc}") from None
+    code = -1
+    if k < len(lines) and lines[k].startswith("objno"):
+        code = int(lines[k].split()[2])
+    return SolFile(message, code, x, duals)
 
 
 def nl_counts(text: str) -> tuple[int, int, int]:

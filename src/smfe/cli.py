@@ -252,6 +252,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from smfe.bench.command import bench
+
+    return bench(args)
+
+
 def _weights(pairs: list[str], revenue: str) -> Any:
     from smfe.inputs.cli_values import number
     from smfe.market.metrics import Weights
@@ -356,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         "market": _cmd_market,
         "tau-sweep": _cmd_tau_sweep,
         "schema": _cmd_schema,
+        "bench": _cmd_bench,
     }
     return build(handlers, _version())
 

@@ -70,6 +70,7 @@ def build_parser(handlers: dict[str, Handler], version: str) -> argparse.Argumen
     _market(sub, handlers)
     _tau_sweep(sub, handlers)
     _schema(sub, handlers)
+    _bench(sub, handlers)
     return p
 
 
@@ -234,3 +235,72 @@ def _schema(sub: Any, handlers: dict[str, Handler]) -> None:
     )
     sc.add_argument("kind", choices=["game", "market"])
     sc.set_defaults(func=handlers["schema"])
+
+
+def _cluster(p: argparse.ArgumentParser, time_limit: float) -> None:
+    p.add_argument("--workers", type=int, default=2, help="local Dask workers (default 2)")
+    p.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="use this Dask scheduler instead"
+    )
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=time_limit,
+        metavar="S",
+        help=f"per task, wall clock (default {time_limit:g} s)",
+    )
+    p.add_argument(
+        "--memory-limit", type=float, default=8.0, metavar="GIB", help="per task (default 8)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _bench(sub: Any, handlers: dict[str, Handler]) -> None:
+    b = sub.add_parser(
+        "bench", help="benchmark suites: generate, run on Dask, report, validate (docs/bench.md)"
+    )
+    bs = b.add_subparsers(dest="bench_command", required=True, metavar="SUBCOMMAND")
+    g = bs.add_parser(
+        "generate",
+        parents=[_common(debug_only=True)],
+        help="write a suite: games, models (.nl/.gms), reference solutions and sidecars",
+    )
+    g.add_argument("--suite", required=True, help="tiny | standard | large")
+    g.add_argument("--out", required=True, help="the suite folder (resumed if it holds the suite)")
+    _cluster(g, 1800.0)
+    r = bs.add_parser(
+        "run",
+        parents=[_common(debug_only=True)],
+        help="run methods × option profiles on a suite into its resumable results store",
+    )
+    r.add_argument("folder", help="a folder written by `smfe bench generate`")
+    r.add_argument(
+        "--methods",
+        required=True,
+        help="comma-separated: smfe methods (smfe methods), ampl:SOLVER, python:MODULE:FUNCTION",
+    )
+    r.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME[=JSON]",
+        help='option profile: "default", or NAME={"METHOD": {options}, "*": {...}}; repeatable',
+    )
+    _cluster(r, 600.0)
+    rp = bs.add_parser(
+        "report",
+        parents=[_common(debug_only=True)],
+        help="tidy table, performance and data profiles, agreement, failures (Markdown, HTML)",
+    )
+    rp.add_argument("folder")
+    rp.add_argument("--out", default=None, help="report folder (default FOLDER/report)")
+    v = bs.add_parser(
+        "validate",
+        parents=[_common(debug_only=True)],
+        help="re-certify every instance of a suite from its files alone",
+    )
+    v.add_argument("folder")
+    bs.add_parser(
+        "schema", parents=[_common(debug_only=True)], help="print the sidecar's JSON Schema"
+    )
+    b.set_defaults(func=handlers["bench"])
