@@ -217,14 +217,16 @@ def point_from_names(
 def certify_model_point(
     game: Game, sc: Sidecar, names: tuple[str, ...], x: FloatArray
 ) -> tuple[FloatArray, FloatArray, Certificate]:
-    """θ, flat ν and smfe's certificate of a point of the exported model (leader
-    stationarity included for a leader problem)."""
+    """θ, flat ν and smfe's certificate of a point of the exported model: the MFE conditions,
+    and for the leader problem of a soft game first-order stationarity of θ. With the exact
+    response J(θ) is only piecewise smooth and a stationary point proves nothing, so there
+    the certificate is the MFE's, and optimality rests on the objective (global: the gap)."""
     from smfe.game.compiled import compile_game
     from smfe.solvers.leader import total_gradient
 
     cg = compile_game(game)
     theta, nu, pi, V = point_from_names(game, sc, names, x)
-    leader = sc.problem == "leader"
+    leader = sc.problem == "leader" and game.tau > 0.0
     grad = total_gradient(cg, theta, nu, V) if leader and game.n_theta else None
     cert = certify_point(cg, theta, nu, pi, V, leader_gradient=grad, leader=leader)
     return theta, nu, cert
@@ -272,7 +274,7 @@ def _ampl(
     row.update(
         status=status.value,
         termination=termination.value,
-        optimality=(Optimality.LOCAL if ok else Optimality.NONE).value,
+        optimality=(Optimality.LOCAL if ok and game.tau > 0 else Optimality.NONE).value,
         certified=ok,
         objective=objective,
         theta=[float(v) for v in theta],

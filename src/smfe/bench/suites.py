@@ -169,7 +169,11 @@ def _standard() -> tuple[InstanceSpec, ...]:
     for S in (8, 16):
         for seed in (0, 1):
             specs.append(_garnet(S, 3, 2, seed, horizon=4, branching=3, zones=3))
-    for S, T in ((4, 3), (6, 3), (8, 3)):
+    for S in (80,):
+        for seed in (0, 1):
+            specs.append(_garnet(S, 4, 3, seed, branching=4, zones=4))
+    specs.append(_garnet(32, 3, 2, 0, horizon=6, branching=3, zones=3))
+    for S, T in ((4, 3), (6, 3), (8, 3), (10, 3), (6, 4)):
         specs.append(_garnet(S, 2, 1, 0, horizon=T, exact=True))
     for n, T in ((4, 4), (8, 6)):
         specs.append(
@@ -192,8 +196,8 @@ def _standard() -> tuple[InstanceSpec, ...]:
                 n_leader_actions=B,
             )
         )
-    specs.append(_market("soc3-g2-tou", 3, 2, "tou"))
-    specs.append(_market("soc4-g4-hourly", 4, 4, "hourly"))
+    specs.append(_market("soc4-g2-tou", 4, 2, "tou"))
+    specs.append(_market("soc5-g4-hourly", 5, 4, "hourly"))
     return tuple(specs)
 
 
