@@ -9,6 +9,8 @@ folder (the benchmark library format, docs/bench.md):
   leader problem, a constant for ``problem="mfe"``; each model starts from its own point,
   computed from the game alone;
 * ``model.sol`` — the reference point in the ``.nl``'s column order (AMPL ``.sol``);
+* ``menu.mps`` / ``menu.lp`` — for exact games whose objective is linear in the mean field:
+  the exact S-MFE over a finite menu of θ as a MILP (per-row big-M from proven bounds);
 * ``solution.json`` — the sidecar (:mod:`smfe.bench.sidecar`).
 
 The reference answer is the best of the spec's ``reference`` attempts: a globally certified
@@ -36,6 +38,7 @@ from smfe.bench.nlmodel import load_nl
 from smfe.bench.sidecar import (
     Attempt,
     Certification,
+    MenuAnswer,
     ModelFiles,
     NuSummary,
     Sidecar,
@@ -50,6 +53,7 @@ from smfe.solvers.status import Optimality, SolutionStatus, TerminationCondition
 
 FloatArray = NDArray[np.float64]
 GAME, NL, GMS, SOL, SIDECAR = "game.json", "model.nl", "model.gms", "model.sol", "solution.json"
+MPS, LP = "menu.mps", "menu.lp"
 
 
 def build_game(spec: InstanceSpec) -> Game:
@@ -175,7 +179,7 @@ def certification_of(r: Result) -> Certification:
     assert cert is not None
     ok = r.status.solution == SolutionStatus.OPTIMAL
     if ok and r.optimality == Optimality.GLOBAL:
-        kind, gap = "global", float(cert.extra.get("gap", 0.0))
+        kind, gap = "global", float(r.history.get("gap", [0.0])[-1])
     elif ok:
         kind, gap = "local", None
     else:
@@ -292,6 +296,33 @@ def export_models(game: Game, spec: InstanceSpec, point: MFESolution, folder: Pa
     )
 
 
+def menu_answer(game: Game, spec: InstanceSpec, folder: Path) -> MenuAnswer | None:
+    """The menu sub-problem (:class:`~smfe.bench.sidecar.MenuAnswer`): solved by ``milp``,
+    written as ``menu.mps`` and ``menu.lp``; ``None`` without a menu."""
+    if spec.menu is None:
+        return None
+    from smfe.dispatch import solve
+    from smfe.formulations.milp import Menu, build_milp
+
+    grid = [list(v) for v in spec.menu]
+    t0 = time.perf_counter()
+    r = solve(game, "milp", {"grid": grid})
+    seconds = time.perf_counter() - t0
+    built = build_milp(game, Menu.grid(grid))
+    for name in (MPS, LP):
+        built.model.write(str(folder / name), io_options={"symbolic_solver_labels": True})
+    return MenuAnswer(
+        grid=grid,
+        entries=int(np.prod([len(v) for v in grid])),
+        objective=float(r.objective),
+        theta=[float(v) for v in r.theta],
+        certification=certification_of(r),
+        seconds=seconds,
+        mps=MPS,
+        lp=LP,
+    )
+
+
 def mfe_seconds(game: Game, spec: InstanceSpec) -> float:
     """Time of one MFE solve at the starting θ: the data profiles' unit of work."""
     from smfe.game.compiled import compile_game
@@ -317,6 +348,7 @@ def generate_instance(spec: InstanceSpec, suite: str, folder: str | Path) -> dic
     unit = mfe_seconds(game, spec)
     result, method, options, attempts = reference_answer(game, spec)
     model = export_models(game, spec, reference_point(game, result), stage)
+    menu = menu_answer(game, spec, stage)
     seconds = time.perf_counter() - t0
     sidecar = Sidecar(
         instance=spec.name,
@@ -343,6 +375,7 @@ def generate_instance(spec: InstanceSpec, suite: str, folder: str | Path) -> dic
         versions=versions(),
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         model=model,
+        menu=menu,
     )
     (stage / SIDECAR).write_text(sidecar.model_dump_json(indent=1))
     if folder.exists():

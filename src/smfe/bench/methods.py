@@ -12,6 +12,9 @@ A method is one of:
   arguments. Its ``.sol`` is read back by column name into θ, ν, π, V and certified in game
   terms by smfe's certificate, independently of the solver; the point's largest violation on
   the ``.nl`` is recorded too;
+* ``milp`` and ``mps:highs`` — the menu sub-problem of an exact instance (``menu.mps``):
+  smfe's MILP route, or HiGHS on the exported file with the point read back by column name
+  and certified as an exact MFE;
 * ``python:MODULE:FUNCTION`` or ``python:/path/to/file.py:FUNCTION`` — your own method,
   ``FUNCTION(game, options, theta) -> smfe.Result`` (``theta`` is the fixed θ of an MFE
   instance, else ``None``); its result is certified again here.
@@ -55,6 +58,10 @@ def check_method(name: str) -> None:
     if name.startswith(AMPL):
         if not name[len(AMPL) :]:
             raise InstanceError("--methods", "ampl: needs a solver, e.g. ampl:smfe-ipopt")
+        return
+    if name.startswith(MPS):
+        if name != "mps:highs":
+            raise InstanceError("--methods", f"{name!r}: the .mps solver here is mps:highs")
         return
     if name.startswith(PYTHON):
         if name.count(":") < 2:
@@ -132,6 +139,8 @@ def refusal(game: Game, sc: Sidecar, name: str) -> str | None:
     not a registered method)."""
     from smfe.registry import method, methods
 
+    if menu_task(name):
+        return None if sc.menu is not None else f"{name} needs a menu sub-problem (exact games)"
     if name not in methods():
         return None
     m = method(name)
@@ -142,8 +151,6 @@ def refusal(game: Game, sc: Sidecar, name: str) -> str | None:
         return f"{name} solves the MFE at a fixed θ, not the leader problem"
     if sc.problem == "mfe" and m.leader not in ("fixed", "optional"):
         return f"{name} solves the leader problem, not the MFE at a fixed θ"
-    if m.leader == "menu":
-        return f"{name} needs a menu of θ (not part of the benchmark format)"
     return None
 
 
@@ -285,6 +292,74 @@ def _ampl(
     return row
 
 
+MENU_METHODS = ("milp",)
+MPS = "mps:"
+
+
+def menu_task(name: str) -> bool:
+    """Whether method ``name`` solves an instance's menu sub-problem (``milp``, ``mps:*``)."""
+    return name in MENU_METHODS or name.startswith(MPS)
+
+
+def _milp(game: Game, sc: Sidecar, options: dict[str, Any]) -> dict[str, Any]:
+    from smfe.dispatch import solve
+
+    assert sc.menu is not None
+    t0 = time.perf_counter()
+    r = solve(game, "milp", {**options, "grid": sc.menu.grid})
+    return row_of_result(game, sc, r, time.perf_counter() - t0)
+
+
+def mps_highs(game: Game, sc: Sidecar, folder: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """HiGHS on ``menu.mps`` (options by HiGHS's names); the point read back by column name
+    and certified as an exact MFE; a zero gap from HiGHS makes it a global menu optimum."""
+    import highspy
+
+    from smfe.bench.nlmodel import dense, named_values
+    from smfe.game.compiled import compile_game
+
+    assert sc.menu is not None
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    for k, v in options.items():
+        h.setOptionValue(k, v)
+    t0 = time.perf_counter()
+    h.readModel(str(folder / sc.menu.mps))
+    h.run()
+    seconds = time.perf_counter() - t0
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    row = _base_row(sc)
+    row.update(seconds=seconds, message=f"HiGHS: {status}, gap {info.mip_gap:.2e}")
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    names = tuple(h.getLp().col_names_)
+    if x.size != len(names) or x.size == 0:
+        return row
+    cg = compile_game(game)
+    v = named_values(names, x)
+    theta = dense(v["theta"], (game.n_theta,))
+    nu = np.maximum(dense(v["nu"], (cg.T, cg.n_sa)), 0.0)
+    from smfe.formulations.built import exact_solution
+
+    sol = exact_solution(cg, theta, nu, TerminationCondition.CONVERGED)
+    cert = certify_point(cg, theta, nu, sol.policy, sol.value, leader=False)
+    proven = status == "Optimal" and info.mip_gap <= 1e-9
+    term = TerminationCondition.CONVERGED if proven else TerminationCondition.UNKNOWN
+    sstatus = finalise_status(term, cert)
+    ok = sstatus == SolutionStatus.OPTIMAL
+    row.update(
+        status=sstatus.value,
+        termination=term.value,
+        optimality=(Optimality.GLOBAL if ok else Optimality.NONE).value,
+        certified=ok,
+        objective=float(info.objective_function_value),
+        theta=[float(t) for t in theta],
+        nu=[float(t) for t in nu.ravel()],
+        **_cert_fields(cert),
+    )
+    return row
+
+
 def run_task(job: dict[str, Any]) -> dict[str, Any]:
     """Run ``job["method"]`` with ``job["options"]`` on the instance in ``job["folder"]``."""
     from smfe.game.serialize import load_game
@@ -295,6 +370,10 @@ def run_task(job: dict[str, Any]) -> dict[str, Any]:
     name, options = str(job["method"]), dict(job.get("options") or {})
     if name.startswith(AMPL):
         return _ampl(game, sc, folder, name[len(AMPL) :], options)
+    if name == "mps:highs":
+        return mps_highs(game, sc, folder, options)
+    if name == "milp":
+        return _milp(game, sc, options)
     if name.startswith(PYTHON):
         return _python(game, sc, name, options)
     return _registered(game, sc, name, options)

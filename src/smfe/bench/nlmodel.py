@@ -24,6 +24,8 @@ from smfe.ipopt.nlfile import prepare
 
 FloatArray = NDArray[np.float64]
 _NAME = re.compile(r"^([A-Za-z_]\w*)(?:\[([^\]]*)\])?$")
+_LP_NAME = re.compile(r"^([A-Za-z_]\w*?)\((\d+(?:_\d+)*)\)$")
+"""Pyomo's ``.lp``/``.mps`` labels: ``nu[0,5]`` is written ``nu(0_5)``."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,13 +101,17 @@ def load_nl(path: str | Path) -> NLModel:
 
 
 def named_values(names: tuple[str, ...], x: FloatArray) -> dict[str, dict[tuple[int, ...], float]]:
-    """``x`` by component and index, from the ``.col`` names (``nu[0,5]`` → ``nu[(0, 5)]``)."""
+    """``x`` by component and index, from the ``.col`` names (``nu[0,5]`` → ``nu[(0, 5)]``)
+    or the ``.lp``/``.mps`` ones (``nu(0_5)``)."""
     out: dict[str, dict[tuple[int, ...], float]] = {}
     for name, value in zip(names, np.asarray(x, dtype=np.float64), strict=True):
         m = _NAME.match(name)
+        sep = ","
+        if m is None:
+            m, sep = _LP_NAME.match(name), "_"
         if m is None:
             continue
-        index = tuple(int(i) for i in m.group(2).split(",")) if m.group(2) else ()
+        index = tuple(int(i) for i in m.group(2).split(sep)) if m.group(2) else ()
         out.setdefault(m.group(1), {})[index] = float(value)
     return out
 

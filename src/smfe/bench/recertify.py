@@ -5,7 +5,9 @@ has the hash the sidecar names; the reference point in ``model.sol`` satisfies `
 (rows and bounds, evaluated by CasADi's AMPL reader) within ``violation`` and gives the
 sidecar's objective there within ``objective`` (relative); and read back by column name
 into θ, ν, π, V, the point passes smfe's certificate on ``game.json`` (for ``global`` and
-``local`` answers, leader stationarity included) with the game's J equal to the objective.
+``local`` answers of soft games, leader stationarity included) with the game's J equal to the
+objective. A menu sub-problem is solved again from ``menu.mps`` by HiGHS: a proven optimum
+equal to the sidecar's, whose point is a certified exact MFE.
 """
 
 from __future__ import annotations
@@ -65,4 +67,17 @@ def recertify(folder: str | Path) -> Check:
     J = compile_game(game).objective(theta, nu.reshape(-1, nu.shape[-1]))
     if abs(J - sc.objective) > OBJECTIVE * scale:
         check.problems.append(f"the game's J at the point is {J!r}, not {sc.objective!r}")
+    if sc.menu is not None:
+        from smfe.bench.methods import mps_highs
+
+        row = mps_highs(game, sc, folder, {})
+        menu_scale = max(1.0, abs(sc.menu.objective))
+        if (
+            not row["certified"]
+            or abs(row["objective"] - sc.menu.objective) > OBJECTIVE * menu_scale
+        ):
+            check.problems.append(
+                f"HiGHS on {sc.menu.mps} gives {row['objective']!r} ({row['status']}), "
+                f"not the menu optimum {sc.menu.objective!r}"
+            )
     return check

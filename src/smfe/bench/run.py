@@ -20,7 +20,7 @@ from typing import Any
 from smfe.bench.cluster import execute
 from smfe.bench.generate import GAME, SIDECAR
 from smfe.bench.isolate import Limits, Outcome
-from smfe.bench.methods import check_method, refusal
+from smfe.bench.methods import check_method, menu_task, refusal
 from smfe.bench.sidecar import SIDECAR_SCHEMA, Sidecar, read_sidecar
 from smfe.bench.store import Store, options_hash, task_key
 from smfe.bench.suites import InstanceSpec, suite
@@ -219,7 +219,12 @@ def plan(
                 why = refusal(game, sc, m)
                 if why:  # known before any process starts
                     job = {"kind": "refused", "detail": why}
-                tasks[key] = (key, job, _meta(sc, m, pname, solver, options, version))
+                meta = _meta(sc, m, pname, solver, options, version)
+                if menu_task(m) and sc.menu is not None:  # the menu sub-problem
+                    meta.update(instance=f"{sc.instance}#menu", problem="menu",
+                                reference_objective=sc.menu.objective,
+                                reference_kind=sc.menu.certification.kind)  # fmt: skip
+                tasks[key] = (key, job, meta)
     return list(tasks.values())
 
 

@@ -12,6 +12,8 @@ the reference answer is and how far it is to be trusted:
 * ``model``: the exported model files, the formulation they hold, and the reference point's
   objective and largest constraint violation on the ``.nl`` itself (evaluated by CasADi's
   AMPL reader, independently of the Pyomo model that wrote it);
+* ``menu`` (exact games whose objective is linear in the mean field): the exact S-MFE over a
+  finite menu of θ, a MILP written as ``menu.mps``/``menu.lp``, with its proven optimum;
 * the method, its options, every attempt, solver versions and times.
 
 :data:`SIDECAR_SCHEMA` is the JSON Schema (``smfe bench schema``); :func:`read_sidecar`
@@ -85,6 +87,20 @@ class ModelFiles(_Strict):
     )
 
 
+class MenuAnswer(_Strict):
+    """The exact S-MFE over a finite menu of θ (the product of ``grid``): a MILP, solved to
+    a proven optimum by ``milp`` (HiGHS), written as ``menu.mps`` and ``menu.lp``."""
+
+    grid: list[list[float]]
+    entries: int
+    objective: float
+    theta: list[float]
+    certification: Certification
+    seconds: float
+    mps: str
+    lp: str
+
+
 class Sidecar(_Strict):
     format: Literal["smfe-bench-solution"] = "smfe-bench-solution"
     version: Literal[1] = 1
@@ -115,6 +131,7 @@ class Sidecar(_Strict):
     versions: dict[str, str]
     created: str
     model: ModelFiles
+    menu: MenuAnswer | None = None
 
 
 SIDECAR_SCHEMA: dict[str, Any] = Sidecar.model_json_schema()

@@ -47,6 +47,9 @@ class InstanceSpec:
     problem: str = "leader"
     reference: Reference = LOCAL
     tags: tuple[str, ...] = ()
+    menu: tuple[tuple[float, ...], ...] | None = None
+    """For exact games with a leader objective linear in the mean field: values per θ
+    component whose product is the menu of the ``milp`` sub-problem (``menu.mps``/``.lp``)."""
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:
@@ -64,6 +67,7 @@ class InstanceSpec:
             "problem": self.problem,
             "reference": [{"method": m, "options": json.loads(o)} for m, o in self.reference],
             "tags": list(self.tags),
+            "menu": None if self.menu is None else [list(v) for v in self.menu],
         }
 
     @classmethod
@@ -77,6 +81,7 @@ class InstanceSpec:
                 (r["method"], json.dumps(r["options"], sort_keys=True)) for r in d["reference"]
             ),
             tags=tuple(d.get("tags", ())),
+            menu=None if d.get("menu") is None else tuple(tuple(v) for v in d["menu"]),
         )
 
 
@@ -86,9 +91,10 @@ def _spec(
     problem: str = "leader",
     reference: Reference = LOCAL,
     tags: tuple[str, ...] = (),
+    menu: tuple[tuple[float, ...], ...] | None = None,
     **args: Any,
 ) -> InstanceSpec:
-    return InstanceSpec(name, family, tuple(sorted(args.items())), problem, reference, tags)
+    return InstanceSpec(name, family, tuple(sorted(args.items())), problem, reference, tags, menu)
 
 
 def _garnet(
@@ -104,25 +110,33 @@ def _garnet(
     zones: int = 2,
 ) -> InstanceSpec:
     """A Garnet game; ``unique=False`` flips the zone coupling to attraction (c < 0), which
-    loses the monotonicity that makes the soft MFE unique."""
+    loses the monotonicity that makes the soft MFE unique. Exact ones drop the quadratic
+    load-balance term (balance weight 0), so their objective is linear in the mean field and
+    the menu MILP applies (five tolls per zone)."""
     kind = "exact" if exact else ("unique" if unique else "attract")
     hz = f"-T{horizon}" if horizon else ""
     name = f"garnet-{kind}-S{S}A{A}K{K}b{branching}{hz}-s{seed}"
     tags = ("exact",) if exact else ("soft", "unique" if unique else "nonmonotone")
-    return _spec(
+    args: dict[str, Any] = {
+        "n_states": S,
+        "n_actions": A,
+        "n_types": K,
+        "n_zones": zones,
+        "branching": branching,
+        "horizon": horizon,
+        "congestion": 1.0 if unique else -1.0,
+        "tau": 0.0 if exact else 0.2,
+        "seed": seed,
+    }
+    if exact:
+        args["balance_weight"] = 0.0
+    return InstanceSpec(
         name,
         "garnet",
+        tuple(sorted(args.items())),
         reference=EXACT_GLOBAL if exact else LOCAL,
         tags=(*tags, "finite" if horizon else "stationary"),
-        n_states=S,
-        n_actions=A,
-        n_types=K,
-        n_zones=zones,
-        branching=branching,
-        horizon=horizon,
-        congestion=1.0 if unique else -1.0,
-        tau=0.0 if exact else 0.2,
-        seed=seed,
+        menu=tuple((0.0, 0.25, 0.5, 0.75, 1.0) for _ in range(zones)) if exact else None,
     )
 
 
@@ -196,6 +210,18 @@ def _standard() -> tuple[InstanceSpec, ...]:
                 n_leader_actions=B,
             )
         )
+    specs += [
+        _spec("beach-bar-n6-T3", "beach-bar", tags=("soft", "finite", "environment"),
+              n=6, T=3, tau=0.1, toll_max=1.0),
+        _spec("susceptible-infected-T10", "susceptible-infected", reference=SQP_LOCAL,
+              tags=("soft", "finite", "environment"), T=10, tau=0.1, subsidy_max=1.0),
+        _spec("crowd-motion-5x5-T3", "crowd-motion", problem="mfe", reference=MFE_ONLY,
+              tags=("soft", "finite", "environment"), torus_l=5, torus_w=5, T=3, tau=0.1),
+        _spec("rock-paper-scissors-T3", "rock-paper-scissors", problem="mfe",
+              reference=MFE_ONLY, tags=("soft", "finite", "environment"), T=3, tau=0.1),
+        _spec("congestion-mfe-n6-T6", "congestion", problem="mfe", reference=MFE_ONLY,
+              tags=("soft", "finite", "potential"), n_sites=6, T=6),
+    ]  # fmt: skip
     specs.append(_market("soc4-g2-tou", 4, 2, "tou"))
     specs.append(_market("soc5-g4-hourly", 5, 4, "hourly"))
     return tuple(specs)
