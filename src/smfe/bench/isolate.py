@@ -72,11 +72,17 @@ def _libc() -> Any:
 _LIBC, _PR_SET_PDEATHSIG = _libc(), 1
 
 
+def die_with_parent() -> None:
+    """``preexec_fn`` for a process a task starts (an AMPL solver): it is killed when the
+    task's process dies, so a timeout or an interrupted run leaves no solver behind."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _limit(memory_bytes: int | None) -> Any:
     def preexec() -> None:  # runs in the child between fork and exec
         os.setsid()  # its own process group, so a timeout kills solver helpers too
-        if _LIBC is not None:  # die with the worker that started it (Linux prctl)
-            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        die_with_parent()  # with the worker that started it (Linux prctl)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if memory_bytes is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from smfe.bench.generate import GAME, SIDECAR
+from smfe.bench.isolate import die_with_parent
 from smfe.bench.sidecar import Sidecar, read_sidecar
 from smfe.certification.certificate import Certificate, certify_point
 from smfe.errors import FormulationError, InstanceError
@@ -258,7 +259,9 @@ def _ampl(
             shutil.copy(folder / f"model{suffix}", stub.with_suffix(suffix))
         args = [exe, str(stub), "-AMPL", *(f"{k}={v}" for k, v in options.items())]
         t0 = time.perf_counter()
-        done = subprocess.run(args, cwd=tmp, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            args, cwd=tmp, capture_output=True, text=True, check=False, preexec_fn=die_with_parent
+        )
         seconds = time.perf_counter() - t0
         sol_path = stub.with_suffix(".sol")
         if not sol_path.exists():
