@@ -205,7 +205,8 @@ def reference_point(game: Game, r: Result) -> MFESolution:
     nu = cg.from_types(list(r.nu), "nu").reshape(cg.T, cg.n_sa)
     if game.tau == 0.0:
         return exact_solution(cg, theta, nu, TerminationCondition.CONVERGED)
-    resp = respond(cg, cg.reward(theta, nu), cg.transition(theta))
+    P = cg.kernels(theta, nu) if cg.mean_field_dynamics else cg.transition(theta)
+    resp = respond(cg, cg.reward(theta, nu), P)
     return MFESolution(
         theta=theta,
         nu=nu,
