@@ -36,7 +36,11 @@ def main() -> int:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="/tmp/smfe-bench-standard")
+    ap.add_argument("--readme-only", action="store_true", help="only copy the doc into README")
     args = ap.parse_args()
+    if args.readme_only:
+        sync_readme()
+        return 0
     work = Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     suite_dir = work / "standard"
@@ -118,7 +122,31 @@ def main() -> int:
     ]
     (ROOT / "docs" / "bench-standard.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    sync_readme()
     return 0
+
+
+START, END = "<!-- bench-standard:start -->", "<!-- bench-standard:end -->"
+
+
+def sync_readme() -> None:
+    """Copy the times and the soft leader problems' rows of docs/bench-standard.md, with the
+    performance profile, into the README between its markers (``--readme-only`` alone)."""
+    doc = (ROOT / "docs" / "bench-standard.md").read_text().split("## Figures")[0]
+    keep = []
+    for line in doc.splitlines()[2:]:
+        if line.startswith("| ") and "·" in line and not line.startswith("| leader · soft"):
+            continue
+        keep.append(line.replace("## Summary by class", "Soft leader problems (all classes: "
+                                 "docs/bench-standard.md):"))  # fmt: skip
+    block = "\n".join(keep).strip() + (
+        "\n\n![performance profile, soft leader problems]"
+        "(docs/figures/bench-standard-performance-leader-soft.png)\n"
+    )
+    readme = (ROOT / "README.md").read_text()
+    head, rest = readme.split(START)
+    _, tail = rest.split(END)
+    (ROOT / "README.md").write_text(head + START + "\n" + block + END + tail)
 
 
 if __name__ == "__main__":

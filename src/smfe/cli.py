@@ -47,35 +47,20 @@ def _version() -> str:
 
 
 class Progress:
-    """Progress on stderr: a tqdm bar on a terminal; elsewhere (CI logs, pipes) one line at
-    most every ``every`` seconds, so a long run writes a readable, short log."""
+    """Leader iterations on stderr (:class:`smfe.progress.Ticker`)."""
 
     def __init__(self, desc: str, quiet: bool = False, every: float = 10.0) -> None:
-        self.desc, self.quiet, self.every = desc, quiet, every
-        self.tty = sys.stderr.isatty()
-        self.n, self.last = 0, time.perf_counter()
-        self.bar: Any = None
-        if self.tty and not quiet:
-            from tqdm import tqdm
+        from smfe.progress import Ticker
 
-            self.bar = tqdm(desc=desc, unit="it", file=sys.stderr, leave=False)
+        self.desc = desc
+        self.ticker = Ticker(desc, quiet=quiet, every=every)
 
     def __call__(self, it: int, J: float, pg: float) -> None:
-        self.n += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix(J=f"{J:.6g}", stationarity=f"{pg:.1e}")
-        elif not self.quiet and time.perf_counter() - self.last >= self.every:
-            self.last = time.perf_counter()
-            print(
-                f"smfe: {self.desc} {self.n}: J {J:.6g}, stationarity {pg:.1e}",
-                file=sys.stderr,
-                flush=True,
-            )
+        what = f"J {J:.6g}, stationarity {pg:.1e}"
+        self.ticker.tick(what, f"{self.desc} {self.ticker.n + 1}: {what}")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.ticker.close()
 
 
 def _budget(args: argparse.Namespace) -> Any:

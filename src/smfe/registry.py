@@ -47,6 +47,9 @@ class Method:
     quadratic), ``"affine"``, or ``"none"`` (it refuses games that have them)."""
     dynamics: str = ""
     """Empty if it takes transitions that depend on the mean field, else why it cannot."""
+    exact_limit: bool = False
+    """On a game with τ > 0 it solves the exact-response (τ → 0) game instead (SPEC §7: F2
+    against the limit of F1), so its answer is not the given soft game's."""
 
     def installed(self) -> bool:
         """True if every optional module it needs can be imported."""
@@ -193,6 +196,7 @@ METHODS: tuple[Method, ...] = (
         ("casadi", "pyomo"),
         "smfe.formulations.mpec_solve:MPECSolveOptions",
         "smfe.formulations.mpec_solve:solve_mpec_scholtes",
+        exact_limit=True,
     ),
     _m(
         "boltzmann-nlp",
@@ -215,6 +219,7 @@ METHODS: tuple[Method, ...] = (
         ("highspy", "pyomo"),
         "smfe.formulations.milp_solve:MILPOptions",
         "smfe.formulations.milp_solve:solve_milp",
+        exact_limit=True,
         constraints="affine",
         dynamics="the flow constraints z·ν would be bilinear, not linear",
     ),

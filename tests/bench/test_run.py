@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 
 from smfe.bench.isolate import Limits, run_isolated
-from smfe.bench.report import data_profile, performance_profile, report
+from smfe.bench.report import (
+    ReportTolerances,
+    add_solved,
+    agreement,
+    data_profile,
+    performance_profile,
+    report,
+    tidy,
+)
 from smfe.bench.run import GenerateSummary, parse_profiles, run_suite
 from smfe.bench.store import Store, task_key
 from smfe.bench.suites import suite
@@ -30,10 +38,10 @@ def test_run_on_two_workers_records_a_crash_and_finishes_the_rest(
     tiny: tuple[Path, GenerateSummary],
 ) -> None:
     folder, _ = tiny
-    methods = ["pgd", "ampl:smfe-ipopt", user("abort_now")]
+    methods = ["pgd", "ampl:smfe-ipopt", user("abort_now"), "mps:highs"]
     s = run_suite(folder, methods, workers=2, quiet=True)
-    assert s.tasks == 3 * N and s.already == 0 and s.ran == 2 * N + SOFT
-    assert s.outcomes == {"ok": N + SOFT, "crashed": N, "refused": N - SOFT}
+    assert s.tasks == 4 * N and s.already == 0 and s.ran == 2 * N + SOFT + 1
+    assert s.outcomes == {"ok": N + SOFT + 1, "crashed": N, "refused": 2 * N - SOFT - 1}
     df = Store(folder / "results").table().to_pandas()
     crashed = df[df["outcome"] == "crashed"]
     assert len(crashed) == N and crashed["detail"].str.startswith("SIGABRT").all()
@@ -43,8 +51,11 @@ def test_run_on_two_workers_records_a_crash_and_finishes_the_rest(
     for inst, rows in ok.groupby("instance"):
         ref = rows["reference_objective"].iloc[0]
         assert np.allclose(rows["objective"], ref, rtol=1e-6, atol=1e-6), inst
+    menu = ok[ok["solver"] == "mps:highs"]  # HiGHS on menu.mps: the proven menu optimum
+    assert list(menu["instance"]) == ["garnet-exact-S4A2K1b2-T2-s2#menu"]
+    assert menu["optimality"].iloc[0] == "global"
     again = run_suite(folder, methods, workers=2, quiet=True)
-    assert again.ran == 0 and again.already == 3 * N  # nothing recomputed, no cluster started
+    assert again.ran == 0 and again.already == 4 * N  # nothing recomputed, no cluster started
 
     r = report(folder)
     assert {p.name for p in r.files} >= {
@@ -59,7 +70,10 @@ def test_run_on_two_workers_records_a_crash_and_finishes_the_rest(
     soft = {row["solver"]: row for row in r.summary if row["class"] == "leader · soft"}
     assert soft["pgd"]["solved"] == SOFT and soft["ampl:smfe-ipopt"]["solved"] == SOFT
     assert soft[user("abort_now")]["solved"] == 0
-    assert "| pgd | 4/4 | 4/4 |" in r.markdown.replace("ampl:smfe-ipopt", "x")  # pgd ≡ Ipopt
+    tol = ReportTolerances()
+    solvers, agree, n = agreement(add_solved(tidy(folder), tol), tol)
+    i, j = solvers.index("pgd"), solvers.index("ampl:smfe-ipopt")
+    assert agree[i, j] == n[i, j] == SOFT  # pgd and Ipopt on model.nl agree on J, θ and ν
     assert "crashed" in r.markdown
 
 
@@ -153,3 +167,34 @@ def test_profiles_by_hand() -> None:
     assert rho.tolist() == [[0.25, 0.5, 0.5], [0.5, 0.75, 0.75]]
     d = data_profile(t, np.array([1.0, 1.0, 2.0, 1.0]), np.array([1.0, 2.0, 3.0]))
     assert d.tolist() == [[0.25, 0.25, 0.5], [0.0, 0.75, 0.75]]
+
+
+def test_bench_command_line(
+    tiny: tuple[Path, GenerateSummary], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from smfe.cli import main
+
+    folder, _ = tiny
+    assert main(["bench", "validate", str(folder)]) == 0
+    assert f"{N} of {N} instances re-certified" in capsys.readouterr().out
+    assert main(["bench", "schema"]) == 0
+    assert '"smfe-bench-solution"' in capsys.readouterr().out
+    assert main(["bench", "run", str(folder), "--methods", "nope"]) == 2
+    assert "unknown method 'nope'" in capsys.readouterr().err
+    assert main(["bench", "run", str(folder), "--methods", "pgd", "--memory-limit", "0"]) == 2
+    assert main(["bench", "generate", "--suite", "huge", "--out", str(folder)]) == 2
+
+
+def test_an_existing_scheduler_by_address(tiny: tuple[Path, GenerateSummary]) -> None:
+    from distributed import LocalCluster
+
+    folder, _ = tiny
+    method = user("slow_pgd")
+    with LocalCluster(n_workers=1, threads_per_worker=2, dashboard_address=None,
+                      host="127.0.0.1") as cluster:  # fmt: skip
+        s = run_suite(folder, [method], {"now": {method: {"sleep": 0.0}}},
+                      scheduler=cluster.scheduler_address, quiet=True)  # fmt: skip
+    assert s.ran == N and s.outcomes == {"ok": SOFT, "error": 1}  # pgd refuses the exact game
+    rows = Store(folder / "results").table().to_pandas()
+    rows = rows[rows["options"] == '{"sleep": 0.0}']
+    assert rows["certified"].sum() == SOFT

@@ -14,7 +14,6 @@ existing cluster, whose workers need smfe installed and the suite folder at the 
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from typing import Any
 
 from smfe.bench.isolate import Limits, Outcome, run_isolated
 from smfe.errors import InstanceError
+from smfe.progress import Ticker
 
 
 @contextmanager
@@ -50,37 +50,6 @@ def client(workers: int = 2, scheduler: str | None = None) -> Iterator[Any]:
         yield c
 
 
-class Bar:
-    """Progress: tqdm on a terminal; otherwise a line at most every ``every`` seconds."""
-
-    def __init__(self, total: int, desc: str, quiet: bool = False, every: float = 10.0) -> None:
-        self.total, self.desc, self.quiet, self.every = total, desc, quiet, every
-        self.n, self.t0, self.last = 0, time.perf_counter(), time.perf_counter()
-        self.bar: Any = None
-        if sys.stderr.isatty() and not quiet:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, desc=desc, unit="task", file=sys.stderr)
-
-    def update(self, note: str) -> None:
-        self.n += 1
-        now = time.perf_counter()
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix_str(note[:40])
-        elif not self.quiet and (now - self.last >= self.every or self.n == self.total):
-            self.last = now
-            print(
-                f"smfe: {self.desc} {self.n}/{self.total} ({now - self.t0:.0f} s; last: {note})",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def execute(
     jobs: Sequence[tuple[str, dict[str, Any]]],
     limits: Limits,
@@ -97,7 +66,7 @@ def execute(
         return
     from distributed import as_completed
 
-    bar = Bar(len(jobs), desc, quiet)
+    bar = Ticker(desc, total=len(jobs), unit="task", quiet=quiet)
     try:
         with client(workers, scheduler) as c:
             futures = {
@@ -106,7 +75,11 @@ def execute(
             }
             for fut in as_completed(futures):
                 outcome, worker = fut.result()
-                bar.update(on_result(futures[fut], outcome, worker))
+                note = on_result(futures[fut], outcome, worker)
+                elapsed = time.perf_counter() - bar.t0
+                bar.tick(
+                    note[:40], f"{desc} {bar.n + 1}/{len(jobs)} ({elapsed:.0f} s; last: {note})"
+                )
     finally:
         bar.close()
 

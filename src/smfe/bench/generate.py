@@ -46,6 +46,7 @@ from smfe.bench.sidecar import (
 )
 from smfe.bench.suites import InstanceSpec
 from smfe.errors import FormulationError, SmfeError, SolveFailed
+from smfe.formulations.built import Built
 from smfe.game.model import Game
 from smfe.solvers.mfe import MFESolution
 from smfe.solvers.result import Result
@@ -238,7 +239,9 @@ def nu_summary(game: Game, r: Result) -> NuSummary:
     return NuSummary(types=types, aggregates=z.tolist())
 
 
-def _build(game: Game, formulation: str, theta: FloatArray | None, start: MFESolution | None):  # type: ignore[no-untyped-def]
+def _build(
+    game: Game, formulation: str, theta: FloatArray | None, start: MFESolution | None
+) -> Built:
     if formulation == "soft-nlp":
         from smfe.formulations.soft_nlp import SoftNLPOptions, build_soft_nlp
 

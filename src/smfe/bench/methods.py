@@ -148,6 +148,8 @@ def refusal(game: Game, sc: Sidecar, name: str) -> str | None:
     why = m.refuses(game)
     if why:
         return why
+    if m.exact_limit and game.tau > 0.0:
+        return f"{name} solves the exact-response (τ = 0) game, not this soft one"
     if sc.problem == "leader" and m.leader == "fixed":
         return f"{name} solves the MFE at a fixed θ, not the leader problem"
     if sc.problem == "mfe" and m.leader not in ("fixed", "optional"):
@@ -165,7 +167,10 @@ def _registered(game: Game, sc: Sidecar, name: str, options: dict[str, Any]) -> 
     if sc.problem == "mfe" and method(name).leader == "optional":
         options = {**options, "fix_theta": True}
     t0 = time.perf_counter()
-    r = solve(game, name, options or None, theta=_fixed_theta(sc))
+    try:
+        r = solve(game, name, options or None, theta=_fixed_theta(sc))
+    except FormulationError as exc:  # the formulation found it cannot take this game
+        return {"outcome": "refused", "detail": str(exc)}
     return row_of_result(game, sc, r, time.perf_counter() - t0)
 
 

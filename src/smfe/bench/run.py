@@ -315,7 +315,7 @@ def _row(key: str, meta: dict[str, Any], o: Outcome, worker: str, run_id: str) -
     started = finished - dt.timedelta(seconds=o.wall_seconds)
     science = dict(o.payload or {})
     if o.kind != "ok":
-        science = {**_SCIENCE_DEFAULTS, "status": o.kind if o.kind != "ok" else ""}
+        science = {**_SCIENCE_DEFAULTS, "status": o.kind}  # no answer: the outcome says why
     return {
         **_SCIENCE_DEFAULTS,
         **science,
