@@ -58,11 +58,12 @@ class NLPOptions(OptionsBase):
     ``fix_theta``: solve the MFE alone at θ (``theta=`` of :func:`smfe.solve`, else the
     start of Θ). ``warm_start``: start Ipopt from the iterative solver's MFE at the start θ;
     otherwise from ``initial``, a point computed from the game alone — the model's own
-    initial point (:data:`smfe.system.solution.INITIAL_POINTS`); with ``fallback``, a cold
-    solve that ends uncertified is repeated from the other such points in turn, then by
-    τ-continuation (:data:`CONTINUATION`), unless an attempt hit Ipopt's time limit (which
-    holds per solve); each attempt is named in the result's message, iterations and times
-    are summed.
+    initial point (:data:`smfe.system.solution.INITIAL_POINTS`); with ``fallback``, a solve
+    that ends uncertified (a warm one too: Ipopt can stop "acceptable" next to the optimum,
+    measured on a time-varying congestion game) is repeated from each such point in turn,
+    then by τ-continuation (:data:`CONTINUATION`), unless an attempt hit Ipopt's time limit
+    (which holds per solve); each attempt is named in the result's message, iterations and
+    times are summed.
     ``ipopt``: Ipopt options, over :data:`IPOPT_DEFAULTS`. ``backend``: ``"pyomo"`` (the
     Pyomo model written as .nl and read by CasADi's Ipopt), ``"casadi"`` (the same equations
     assembled as sparse CasADi expressions, :mod:`smfe.system.to_casadi`; much faster
@@ -164,7 +165,7 @@ def solve_soft_nlp(
         out_of_time = run.termination == TerminationCondition.TIME_LIMIT
         if factor != 1.0 or not run.finite:
             at = f" at {factor:g}τ" if factor != 1.0 else " (no values)"
-            failed.append(f"{label}: {run.status}{at}")
+            failed.append(f"{label or 'warm start'}: {run.status}{at}")
             if out_of_time:  # Ipopt's time limit holds per solve: do not multiply it
                 break
             continue
@@ -182,7 +183,7 @@ def solve_soft_nlp(
                     result = resumed
         if result.status.ok:
             break
-        failed.append(f"{label}: {result.status}")
+        failed.append(f"{label or 'warm start'}: {result.status}")
         reported = len(failed)
         if out_of_time:
             break
@@ -205,14 +206,16 @@ CONTINUATION = (16.0, 4.0, 1.0)
 
 
 def _plan(game: Game, options: NLPOptions, warm: bool) -> list[tuple[str, tuple[float, ...], str]]:
-    """The attempts of a solve: (label, τ-factors of its stages, initial point). Warm: one.
-    Cold: ``options.initial``, then with ``fallback`` the other starting points and last a
-    τ-continuation :data:`CONTINUATION` from ``options.initial``."""
+    """The attempts of a solve: (label, τ-factors of its stages, initial point). Warm: the
+    warm start, then with ``fallback`` the cold attempts. Cold: ``options.initial``, then with
+    ``fallback`` the other starting points and last a τ-continuation :data:`CONTINUATION`
+    from ``options.initial``."""
+    plan: list[tuple[str, tuple[float, ...], str]] = []
     if warm:
-        return [("", (1.0,), options.initial)]
-    plan: list[tuple[str, tuple[float, ...], str]] = [
-        (f"{options.initial} start", (1.0,), options.initial)
-    ]
+        plan.append(("", (1.0,), options.initial))
+        if not options.fallback:
+            return plan
+    plan.append((f"{options.initial} start", (1.0,), options.initial))
     if options.fallback:
         plan += [(f"{s} start", (1.0,), s) for s in INITIAL_POINTS if s != options.initial]
         if game.tau > 0.0:
