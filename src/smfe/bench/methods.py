@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import shutil
 import subprocess
 import tempfile
@@ -78,7 +77,7 @@ def check_method(name: str) -> None:
         )
 
 
-def _base_row(sc: Sidecar) -> dict[str, Any]:
+def _base_row() -> dict[str, Any]:
     return {
         "status": SolutionStatus.UNKNOWN.value,
         "termination": TerminationCondition.UNKNOWN.value,
@@ -114,7 +113,7 @@ def row_of_result(game: Game, sc: Sidecar, r: Result, seconds: float) -> dict[st
 
     cg = compile_game(game)
     nu = cg.from_types(list(r.nu), "nu")
-    row = _base_row(sc)
+    row = _base_row()
     row.update(
         status=r.status.solution.value,
         termination=r.status.termination.value,
@@ -274,7 +273,7 @@ def _ampl(
             why = f"{solver} wrote no .sol (exit {done.returncode}): {tail}"
             return {"outcome": "error", "detail": why}
         sol = read_sol(sol_path.read_text())
-    row = _base_row(sc)
+    row = _base_row()
     row.update(seconds=seconds, message=f"solve_result_num {sol.code}: {sol.message[:300]}")
     if sol.x.size != model.n_variables:
         row.update(status=SolutionStatus.NO_SOLUTION.value, termination="error")
@@ -337,7 +336,7 @@ def mps_highs(game: Game, sc: Sidecar, folder: Path, options: dict[str, Any]) ->
     seconds = time.perf_counter() - t0
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
-    row = _base_row(sc)
+    row = _base_row()
     row.update(seconds=seconds, message=f"HiGHS: {status}, gap {info.mip_gap:.2e}")
     x = np.asarray(h.getSolution().col_value, dtype=np.float64)
     names = tuple(h.getLp().col_names_)
@@ -385,7 +384,3 @@ def run_task(job: dict[str, Any]) -> dict[str, Any]:
     if name.startswith(PYTHON):
         return _python(game, sc, name, options)
     return _registered(game, sc, name, options)
-
-
-def options_json(options: dict[str, Any]) -> str:
-    return json.dumps(options, sort_keys=True, default=str)
