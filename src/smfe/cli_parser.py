@@ -294,6 +294,7 @@ def _bench(sub: Any, handlers: dict[str, Handler]) -> None:
     )
     rp.add_argument("folder")
     rp.add_argument("--out", default=None, help="report folder (default FOLDER/report)")
+    _force(rp)
     v = bs.add_parser(
         "validate",
         parents=[_common(debug_only=True)],

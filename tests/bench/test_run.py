@@ -75,6 +75,13 @@ def test_run_on_two_workers_records_a_crash_and_finishes_the_rest(
     i, j = solvers.index("pgd"), solvers.index("ampl:smfe-ipopt")
     assert agree[i, j] == n[i, j] == SOFT  # pgd and Ipopt on model.nl agree on J, θ and ν
     assert "crashed" in r.markdown
+    mine = folder.parent / "mine"
+    mine.mkdir()
+    (mine / "report.md").write_text("my notes")
+    with pytest.raises(InstanceError, match="not empty; use --force"):
+        report(folder, mine)
+    assert (mine / "report.md").read_text() == "my notes"
+    assert report(folder, mine, force=True).folder == mine
 
 
 def test_an_interrupted_run_resumes_without_recomputing(

@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from smfe.bench.report import report
 
-    r = report(args.folder, args.out)
+    r = report(args.folder, args.out, force=args.force)
     print(r.markdown)
     _say(f"report written to {r.folder} ({', '.join(p.name for p in r.files)})")
     return EXIT_OK

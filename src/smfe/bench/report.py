@@ -269,6 +269,10 @@ def _html(blocks: list[Block], title: str) -> str:
     return "\n".join(out)
 
 
+def _occupied(path: Path) -> bool:
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
+
+
 @dataclass(frozen=True)
 class Report:
     folder: Path
@@ -278,12 +282,21 @@ class Report:
 
 
 def report(
-    folder: str | Path, out: str | Path | None = None, tol: ReportTolerances | None = None
+    folder: str | Path,
+    out: str | Path | None = None,
+    tol: ReportTolerances | None = None,
+    *,
+    force: bool = False,
 ) -> Report:
-    """Write the report of ``folder``'s results into ``out`` (default ``folder/report``)."""
+    """Write the report of ``folder``'s results into ``out`` (default ``folder/report``, which
+    belongs to the suite and is rewritten). A folder given as ``out`` that already holds files
+    is written into only with ``force`` (a typed error otherwise: nothing of yours is
+    overwritten)."""
     tol = tol or ReportTolerances()
     folder = Path(folder)
     index = read_index(folder)
+    if out is not None and not force and _occupied(Path(out)):
+        raise InstanceError("--out", f"{out} exists and is not empty; use --force to write into it")
     out = Path(out) if out is not None else folder / "report"
     out.mkdir(parents=True, exist_ok=True)
     df = add_solved(tidy(folder), tol)
