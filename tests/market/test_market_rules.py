@@ -21,7 +21,9 @@ family's reach here: SLSQP stops with the rule broken by 3e-3 kW and the study s
 @pytest.fixture(scope="module")
 def capped():  # type: ignore[no-untyped-def]
     mg = market_game(reference_instance(soc_levels=4))
-    return solve_tariff(mg, Weights(), cross_check=False, rules=Rules(BILL_CAP, PEAK_CAP))
+    return solve_tariff(
+        mg, Weights(), cross_check=False, rules=Rules(bill_cap=BILL_CAP, peak_cap=PEAK_CAP)
+    )
 
 
 def test_rules_hold_bind_and_are_certified(capped) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +46,10 @@ def test_shadow_prices_are_sensitivities(capped) -> None:  # type: ignore[no-unt
     st = capped
     h_bill, h_peak = 2e-3, 2e-4  # the peak's λ changes fast: a small step keeps it first-order
     relaxed = solve_tariff(
-        st.market, Weights(), cross_check=False, rules=Rules(BILL_CAP + h_bill, PEAK_CAP + h_peak)
+        st.market,
+        Weights(),
+        cross_check=False,
+        rules=Rules(bill_cap=BILL_CAP + h_bill, peak_cap=PEAK_CAP + h_peak),
     )
     lam = st.kkt.shadow_prices
     ref = dict(zip([g.name for g in st.market.market.groups], st.reference_bills, strict=True))
@@ -63,9 +68,38 @@ def test_shadow_prices_are_sensitivities(capped) -> None:  # type: ignore[no-unt
         ({"peak_cap": 0.0}, "rules.peak_cap"),
         ({"peak_cap": float("nan")}, "rules.peak_cap"),
         ({"reference": "hourly"}, "rules.reference"),
+        ({"ramp_cap": -0.1}, "rules.ramp_cap"),
+        ({"burden_ratio": 0.0}, "rules.burden_ratio"),
+        ({"max_volatility": 0.0}, "rules.max_volatility"),
+        ({"group_bill_caps": {"G1": "x"}}, "rules.group_bill_caps[G1]"),
+        ({"rate_order": ("peak", "peak")}, "rules.rate_order"),
+        ({"rate_order": ("peak",)}, "rules.rate_order"),
+        ({"burden_groups": ("G1",)}, "rules.burden_groups"),
+        ({"rate_order": 0.02}, "rules.rate_order"),
+        ({"rate_order": "peak"}, "rules.rate_order"),
+        ({"group_bill_caps": 0.1}, "rules.group_bill_caps"),
     ],
 )
 def test_bad_rules_name_the_field(kwargs: dict[str, object], field: str) -> None:
     with pytest.raises(InstanceError) as exc:
         Rules(**kwargs)  # type: ignore[arg-type]
     assert exc.value.field == field
+
+
+def test_rate_order_binds_and_is_certified() -> None:
+    """Without ordering, this instance's optimum prices the peak block below off-peak (see
+    docs/market.md); ordered, the two blocks meet, the row binds with a positive shadow
+    price, and the equity floor and ramp cap (slack here) hold."""
+    mg = market_game(reference_instance(soc_levels=4))
+    rules = Rules(
+        rate_order=("peak", "off-peak", "super-off-peak"), burden_ratio=5.2, ramp_cap=0.23
+    )
+    st = solve_tariff(mg, Weights(), cross_check=False, rules=rules)
+    assert st.certified and st.rules_hold
+    rate = dict(zip(mg.tariff.blocks, st.optimal.outcomes["block_rate"], strict=True))
+    assert rate["peak"] == pytest.approx(rate["off-peak"], abs=1e-7)
+    lam = st.kkt.shadow_prices
+    assert lam["rate_order[off-peak<=peak]"] > 0.01
+    assert {k for k, v in lam.items() if v != 0.0} == {"rate_order[off-peak<=peak]"}
+    out = st.optimal.outcomes
+    assert out["burden"][0] <= 5.2 * out["burden"][-1]

@@ -19,7 +19,7 @@ from smfe.inputs.game_doc import (
     StationaryDoc,
     TypeDoc,
 )
-from smfe.market import data, supply
+from smfe.market import data, rules, supply
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -72,6 +72,7 @@ def _fields(cls: type) -> set[str]:
         ("`supply.merit_order.units[i]`:", supply.Generator),
         ("`weather`:", data.Weather),
         ("`flexibility`:", data.Flexibility),
+        ("`rules`:", rules.Rules),
     ],
 )
 def test_market_instance_doc_matches_the_dataclasses(section: str, cls: type) -> None:

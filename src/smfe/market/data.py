@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from smfe.errors import InstanceError
 from smfe.market.fields import HOURS, SCHEMA_CONFIG, bounded, hourly
+from smfe.market.rules import COMMISSION_RULES, Rules
 from smfe.market.supply import Supply
 
 FloatArray = NDArray[np.float64]
@@ -181,6 +182,7 @@ class MarketInstance:
     hour_discount: float = 0.99
     weather: Weather | None = None
     flexibility: Flexibility | None = None
+    rules: Rules = COMMISSION_RULES
 
     def __post_init__(self) -> None:
         groups = tuple(self.groups)
@@ -189,6 +191,7 @@ class MarketInstance:
         names = [g.name for g in groups]
         if len(set(names)) != len(names):
             raise InstanceError("groups.name", "group names must be unique")
+        self.rules.check_groups(tuple(names))
         total = sum(g.share for g in groups)
         if abs(total - 1.0) > 1e-9:
             raise InstanceError("groups.share", f"shares sum to {total!r}, not 1")

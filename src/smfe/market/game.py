@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from smfe.game.model import FollowerType, Game, LeaderObjective, Stationary
 from smfe.inputs.budget import Budget, Sizes, check_size
 from smfe.market.data import HOURS, MarketInstance, Weather
+from smfe.market.rules import BoundRules, Rules, resolve
 from smfe.market.tariff import TariffFamily
 
 FloatArray = NDArray[np.float64]
@@ -72,6 +73,18 @@ class MarketGame:
     @property
     def n_y(self) -> int:
         return len(self.types) * (2 * HOURS + 1)
+
+    def bind(self, rules: Rules) -> BoundRules:
+        """``rules`` bound to this instance's groups and tariff blocks (names checked)."""
+        mk = self.market
+        return resolve(
+            rules,
+            tuple(g.name for g in mk.groups),
+            tuple(g.income for g in mk.groups),
+            self.tariff.blocks,
+            self.tariff.periods,
+            self.tariff.block_matrix(),
+        )
 
     def y_index(self, k: int, what: str, h: int = 0) -> int:
         """Index in y of type k's ``import``/``export`` at hour h or its ``private`` cost."""

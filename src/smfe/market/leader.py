@@ -85,6 +85,7 @@ class MarketEvaluator:
 
         self.mg, self.weights, self.tol = mg, weights, tol
         self.rules = rules or Rules()
+        self.bound = mg.bind(self.rules)
         self.cg = compile_game(mg.game)
         d, ny, G = mg.game.n_theta, mg.n_y, len(mg.market.groups)
         th, y, N = ca.SX.sym("theta", d), ca.SX.sym("y", ny), ca.SX.sym("N", 24)
@@ -98,7 +99,7 @@ class MarketEvaluator:
             log=ca.log,
         )
         phi, gap = objective(out, weights), out["revenue_gap"]
-        rows = self.rules.rows(out, [ref[g] for g in range(G)])
+        rows = self.bound.rows(out, [ref[g] for g in range(G)])
         r = ca.vertcat(*rows) if rows else ca.SX(0, 1)
         args = ca.vertcat(th, y, N)
         self._fn = ca.Function(

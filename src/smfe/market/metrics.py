@@ -166,6 +166,7 @@ def outcomes(
     peak = c + beta * log(_sum([exp((N[h] - c) * (1.0 / beta)) for h in range(HOURS)]))
     return {
         "wholesale_price": lam,
+        "block_rate": rates,
         "retail_rate": pi,
         "export_credit": eps,
         "net_load": N,

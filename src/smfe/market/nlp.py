@@ -70,9 +70,9 @@ def tariff_terms(
     rules = rules or Rules()
     G = len(mg.market.groups)
     ref = np.zeros(G) if reference is None else np.asarray(reference, dtype=np.float64)
-    names = rules.names(G, tuple(g.name for g in mg.market.groups))
-    for i, name in enumerate(names):
-        rows += ((name, lambda b, ops, i=i: rules.rows(out(b, ops), ref)[i], -np.inf, 0.0),)
+    bound = mg.bind(rules)
+    for i, name in enumerate(bound.names):
+        rows += ((name, lambda b, ops, i=i: bound.rows(out(b, ops), ref)[i], -np.inf, 0.0),)
     return SymbolicTerms(objective=lambda b, ops: objective(out(b, ops), weights), rows=rows)
 
 

@@ -7,6 +7,7 @@ annual burden, data-sources §4.6).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from functools import partial
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from smfe.files import check_outputs, write_text, write_with
-from smfe.market.solve import TariffOutcome, TariffStudy
+from smfe.market.solve import RULE_TOL, TariffOutcome, TariffStudy
 
 
 def _num(v: Any) -> Any:
@@ -81,9 +82,12 @@ def study_numbers(study: TariffStudy) -> dict[str, Any]:
             "shadow_prices": dict(study.kkt.shadow_prices),
         },
         "rules": {
-            "bill_cap": study.rules.bill_cap,
-            "peak_cap": study.rules.peak_cap,
-            "reference": study.rules.reference,
+            "spec": dataclasses.asdict(study.rules),
+            "in_force": study.rules.describe(),
+            "rows": {
+                n: {"value": float(v), "shadow_price": study.kkt.shadow_prices.get(n, 0.0)}
+                for n, v in zip(study.rule_names, study.optimal_point_rules, strict=True)
+            },
             "reference_bills": None
             if study.reference_bills is None
             else dict(
@@ -160,17 +164,19 @@ def format_report(study: TariffStudy) -> str:
     )
     binding = {k: v for k, v in nums["kkt"]["shadow_prices"].items() if v != 0.0}
     if study.rules.active:
-        caps = (("bill cap", study.rules.bill_cap), ("peak cap kW", study.rules.peak_cap))
         lines.append(
             "Rules: "
-            + ", ".join(f"{k} {v}" for k, v in caps if v is not None)
-            + f" (reference tariff: {study.rules.reference}); they "
+            + "; ".join(study.rules.describe())
+            + " — they "
             + ("hold" if study.rules_hold else "are VIOLATED")
         )
         lines.append(
             "Binding rules and shadow prices ($/hh/day per unit relaxation): "
             + (", ".join(f"{k} {v:+.4g}" for k, v in binding.items()) or "none bind")
         )
+        broken = [n for n, v in nums["rules"]["rows"].items() if v["value"] > RULE_TOL]
+        if broken:
+            lines.append("Broken rules: " + ", ".join(broken))
     optima = study.solver_report.get("local_optima", {})
     if len(optima) > 1:
         found = ", ".join(f"{n} {v:.8f}" for n, v in optima.items())

@@ -34,6 +34,7 @@ from smfe.market.data import HOURS
 from smfe.market.game import MarketGame
 from smfe.market.leader import DIRECT_LIMIT, KKT, MarketEvaluator, MarketPoint, kkt, optimise
 from smfe.market.metrics import REVENUE_BOUNDS, Weights
+from smfe.market.rule_check import check_rules
 from smfe.market.rules import Rules
 from smfe.market.tariff import PEAK_HOURS, TOU_RATIO
 from smfe.solvers import linalg
@@ -80,6 +81,8 @@ class TariffStudy:
     rules: Rules = field(default_factory=Rules)
     reference_bills: FloatArray | None = None
     """The groups' bills under the rules' reference baseline (with a bill-impact cap)."""
+    rule_names: tuple[str, ...] = ()
+    """The rules' row names, in the order of ``optimal_point_rules``."""
 
     @property
     def rules_hold(self) -> bool:
@@ -202,12 +205,20 @@ def solve_tariff(
     """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring).
 
     ``start``: where the leader method starts (default: the best feasible baseline);
-    ``rules``: tariff rules kept as constraints (:mod:`smfe.market.rules`)."""
+    ``rules``: tariff rules kept as constraints (:mod:`smfe.market.rules`; default: the
+    instance's own, ``mg.market.rules``). Rules that provably leave no feasible tariff raise
+    :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
     with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
         return _solve_tariff(
-            mg, weights or Weights(), method, cross_check, progress, start, rules or Rules()
+            mg,
+            weights or Weights(),
+            method,
+            cross_check,
+            progress,
+            start,
+            mg.market.rules if rules is None else rules,
         )
 
 
@@ -222,6 +233,8 @@ def _solve_tariff(
 ) -> TariffStudy:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
+    bound = mg.bind(rules)  # unknown groups and blocks are named before any work
+    check_rules(mg, rules, weights.revenue)
     ev = MarketEvaluator(mg, weights, rules=rules)
     timings: dict[str, float] = {}
     baselines: dict[str, TariffOutcome] = {}
@@ -236,7 +249,7 @@ def _solve_tariff(
         baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
     timings["baselines"] = time.perf_counter() - t0
     reference = None
-    if rules.bill_cap is not None:
+    if rules.needs_reference:
         if rules.reference not in baselines:
             raise InstanceError(
                 "rules.reference",
@@ -244,6 +257,7 @@ def _solve_tariff(
             )
         reference = np.asarray(baselines[rules.reference].outcomes["group_bill"], dtype=float)
         ev.reference = reference
+        check_rules(mg, rules, weights.revenue, reference)
     feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
     if start is not None:
         starts = {"given": np.asarray(start, dtype=np.float64)}
@@ -277,8 +291,7 @@ def _solve_tariff(
     }
     timings["optimise"] = time.perf_counter() - t1
     dec = mg.game.decision
-    group_names = tuple(g.name for g in mg.market.groups)
-    cert = kkt(final, dec, weights.revenue, rules.names(len(group_names), group_names))
+    cert = kkt(final, dec, weights.revenue, bound.names)
     report["rules"] = final.rules.tolist()
     gap_ok = weights.revenue == "off" or (
         abs(final.gap) <= 1e-7 if weights.revenue == "equal" else final.gap >= -1e-7
@@ -305,7 +318,18 @@ def _solve_tariff(
     timings["total"] = time.perf_counter() - t0
     report["mfe_seconds"] = ev.mfe_seconds
     return TariffStudy(
-        mg, weights, method, baselines, optimal, cert, check, report, timings, rules, reference
+        mg,
+        weights,
+        method,
+        baselines,
+        optimal,
+        cert,
+        check,
+        report,
+        timings,
+        rules,
+        reference,
+        bound.names,
     )
 
 

@@ -84,26 +84,26 @@ class TariffFamily:
         if not np.isfinite(ec):
             raise InstanceError("tariff.export_credit", f"must be finite, got {ec}")
         object.__setattr__(self, "export_credit", ec)
+        periods = tuple((str(n), tuple(int(h) for h in hs)) for n, hs in self.periods)
+        covered = np.zeros(HOURS, dtype=int)
+        for k, (name, hours) in enumerate(periods):
+            for h in hours:
+                if not 0 <= h < HOURS:
+                    raise InstanceError(
+                        "tariff.periods", f"period {name!r} names hour {h}, not in 0..23", k
+                    )
+                covered[h] += 1
+        if (covered != 1).any():
+            h = int(np.flatnonzero(covered != 1)[0])
+            what = "no period" if covered[h] == 0 else f"{covered[h]} periods"
+            raise InstanceError(
+                "tariff.periods",
+                f"hour {h} is covered by {what}; periods must cover "
+                "each of the 24 hours exactly once",
+                h,
+            )
+        object.__setattr__(self, "periods", periods)
         if self.energy == "tou":
-            periods = tuple((str(n), tuple(int(h) for h in hs)) for n, hs in self.periods)
-            covered = np.zeros(HOURS, dtype=int)
-            for k, (name, hours) in enumerate(periods):
-                for h in hours:
-                    if not 0 <= h < HOURS:
-                        raise InstanceError(
-                            "tariff.periods", f"period {name!r} names hour {h}, not in 0..23", k
-                        )
-                    covered[h] += 1
-            if (covered != 1).any():
-                h = int(np.flatnonzero(covered != 1)[0])
-                what = "no period" if covered[h] == 0 else f"{covered[h]} periods"
-                raise InstanceError(
-                    "tariff.periods",
-                    f"hour {h} is covered by {what}; periods must cover "
-                    "each of the 24 hours exactly once",
-                    h,
-                )
-            object.__setattr__(self, "periods", periods)
             blocks = tuple(n for n, _ in periods)
         elif self.energy == "flat":
             blocks = ("flat",)
