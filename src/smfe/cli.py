@@ -26,7 +26,7 @@ import traceback
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smfe.errors import (
     FormulationError,
@@ -35,6 +35,9 @@ from smfe.errors import (
     SmfeError,
     SolveFailed,
 )
+
+if TYPE_CHECKING:
+    from smfe.market.rules import Rules
 
 EXIT_OK, EXIT_NOT_CERTIFIED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -261,16 +264,75 @@ def _weights(pairs: list[str], revenue: str) -> Any:
     return Weights(**kw)
 
 
+def _sizes(text: str) -> tuple[int, ...]:
+    """Population sizes of ``--simulate``: positive integers, comma-separated."""
+    out = []
+    for part in text.split(","):
+        try:
+            n = int(part.strip().replace("_", ""))
+        except ValueError:
+            raise InstanceError(
+                "--simulate", f"expects N1,N2,.. (integers), got {part!r}"
+            ) from None
+        if not 1 <= n <= 10_000_000:
+            raise InstanceError("--simulate", f"population sizes must be in 1..10^7, got {n}")
+        out.append(n)
+    return tuple(out)
+
+
+def _rules(args: argparse.Namespace, base: Rules) -> Rules:
+    """The instance's rules with the rule flags of the command line applied."""
+    import dataclasses
+
+    from smfe.inputs.cli_values import number
+    from smfe.market.rules import Rules
+
+    if args.no_rules:
+        return Rules()
+
+    def value(text: str | None, flag: str) -> float | None:
+        return None if text is None or text.strip().lower() == "none" else number(text, flag)
+
+    given: dict[str, Any] = {}
+    for name in ("bill_cap", "low_income_bill_cap", "peak_cap", "ramp_cap", "burden_ratio"):
+        text = getattr(args, name)
+        if text is not None:
+            given[name] = value(text, "--" + name.replace("_", "-"))
+    if args.rate_order is not None:
+        order = args.rate_order.strip()
+        given["rate_order"] = () if order.lower() == "none" else tuple(order.split(","))
+    if args.bill_reference is not None:
+        given["reference"] = args.bill_reference
+    if args.group_bill_cap:
+        caps = dict(base.group_bill_caps)
+        for item in args.group_bill_cap:
+            g, sep, v = item.partition("=")
+            if not sep:
+                raise InstanceError("--group-bill-cap", f"expects GROUP=FRACTION, got {item!r}")
+            caps[g.strip()] = number(v, f"--group-bill-cap {g.strip()}")
+        given["group_bill_caps"] = caps
+    return dataclasses.replace(base, **given)
+
+
 def _cmd_market(args: argparse.Namespace) -> int:
     import dataclasses
+    import json
 
     from smfe.files import check_folder, check_outputs, write_text
     from smfe.inputs.jsondoc import read_text
     from smfe.market.data import reference_instance
     from smfe.market.game import market_game
     from smfe.market.instance_file import defaulted_fields, dump_instance, instance_from_json
+    from smfe.market.learn import compare, comparison_numbers, format_comparison, learn_tariff
+    from smfe.market.pareto import pareto_front
+    from smfe.market.pareto_report import PARETO_FILES, format_pareto, write_pareto
+    from smfe.market.population import population_check
+    from smfe.market.population_report import (
+        POPULATION_FILES,
+        format_population,
+        write_population,
+    )
     from smfe.market.report import OUTPUT_FILES, format_report, write_outputs
-    from smfe.market.rules import Rules
     from smfe.market.solve import solve_tariff
     from smfe.market.supply import MeritOrder
     from smfe.market.tariff import TariffFamily
@@ -303,11 +365,22 @@ def _cmd_market(args: argparse.Namespace) -> int:
         say(f"instance {market.name!r} written to {args.dump_instance}")
         return EXIT_OK
     weights = _weights(args.weight, args.revenue)
-    rules = Rules(args.bill_cap, args.peak_cap, args.bill_reference)
+    rules = _rules(args, market.rules)
     if not 0.0 < args.tau < float("inf"):
         raise InstanceError("--tau", f"must be a finite temperature > 0, got {args.tau}")
     folder = check_folder(args.out)  # before the solve: a bad path must not cost the run
-    check_outputs([folder / f for f in OUTPUT_FILES], force=args.force, inputs=_inputs(args))
+    sizes = _sizes(args.simulate) if args.simulate else ()
+    if args.simulate_days < 1:
+        raise InstanceError("--simulate-days", f"must be >= 1, got {args.simulate_days}")
+    extra = (POPULATION_FILES if sizes else ()) + (PARETO_FILES if args.pareto else ())
+    extra += ("learn.json",) if args.method == "learn" else ()
+    if args.learn_samples < 1:
+        raise InstanceError("--learn-samples", f"must be >= 1, got {args.learn_samples}")
+    if args.pareto and not 1 <= args.pareto_levels <= 10:
+        raise InstanceError("--pareto-levels", f"must be in 1..10, got {args.pareto_levels}")
+    check_outputs(
+        [folder / f for f in (*OUTPUT_FILES, *extra)], force=args.force, inputs=_inputs(args)
+    )
     tariff = TariffFamily(
         energy=args.energy,
         pass_through=not args.no_pass_through,
@@ -323,13 +396,42 @@ def _cmd_market(args: argparse.Namespace) -> int:
     study = solve_tariff(
         mg,
         weights,
-        method=args.method,
+        method="sqp" if args.method == "learn" else args.method,
         cross_check=not args.no_cross_check,
         progress=say,
         rules=rules,
     )
     print(format_report(study))
     paths = write_outputs(study, folder, force=args.force)
+    if sizes:
+        groups = [g.name for g in market.groups]
+        pop = population_check(
+            mg,
+            study.optimal.theta,
+            sizes=sizes,
+            days=args.simulate_days,
+            seed=args.seed,
+            progress=say,
+        )
+        print()
+        print(format_population(pop, groups))
+        paths += write_population(pop, groups, folder, force=args.force)
+    if args.method == "learn":
+        run = learn_tariff(
+            mg, weights, rules, samples_per_pair=args.learn_samples, seed=args.seed, progress=say
+        )
+        comparison = compare(study, run)
+        print()
+        print(format_comparison(comparison))
+        text = json.dumps(comparison_numbers(comparison), indent=2)
+        paths.append(write_text(folder / "learn.json", text, force=args.force))
+    if args.pareto:
+        front = pareto_front(
+            mg, levels=args.pareto_levels, rules=rules, revenue=weights.revenue, progress=say
+        )
+        print()
+        print(format_pareto(front))
+        paths += write_pareto(front, folder, force=args.force)
     say(f"wrote {', '.join(str(p) for p in paths)}")
     return EXIT_OK if study.certified else EXIT_NOT_CERTIFIED
 

@@ -151,6 +151,44 @@ def _export(sub: Any, handlers: dict[str, Handler]) -> None:
     e.set_defaults(func=handlers["export"])
 
 
+def _rules(mk: argparse.ArgumentParser) -> None:
+    """Tariff-rule flags: each replaces that rule of the instance's set ("none" drops it)."""
+    r = mk.add_argument_group(
+        "tariff rules",
+        "the instance's rule set (the reference: the commission set of docs/market.md), "
+        "rule by rule replaced by these flags; VALUE 'none' drops a rule",
+    )
+    r.add_argument("--no-rules", action="store_true", help="solve without any tariff rule")
+    r.add_argument(
+        "--rate-order", metavar="P1,P2,..", help="rates ordered by period, dearest first"
+    )
+    r.add_argument(
+        "--bill-cap", metavar="FRACTION", help="every group's bill ≤ (1 + F) × reference bill"
+    )
+    r.add_argument(
+        "--low-income-bill-cap", metavar="FRACTION", help="the lowest-income group's bill cap"
+    )
+    r.add_argument(
+        "--group-bill-cap",
+        action="append",
+        default=[],
+        metavar="GROUP=FRACTION",
+        help="one group's bill cap (repeatable)",
+    )
+    r.add_argument(
+        "--bill-reference",
+        choices=["flat", "tou", "real-time"],
+        help="the revenue-neutral baseline the bill caps refer to",
+    )
+    r.add_argument("--peak-cap", metavar="KW", help="net load per household ≤ KW every hour")
+    r.add_argument("--ramp-cap", metavar="KW", help="|hour-to-hour change of net load| ≤ KW")
+    r.add_argument(
+        "--burden-ratio",
+        metavar="R",
+        help="equity floor: lowest-income burden ≤ R × highest-income burden",
+    )
+
+
 def _market(sub: Any, handlers: dict[str, Handler]) -> None:
     mk = sub.add_parser(
         "market",
@@ -182,33 +220,46 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
         "wholesale_cost",
     )
     mk.add_argument("--revenue", default="equal", choices=["equal", "at-least", "off"])
-    mk.add_argument(
-        "--bill-cap",
-        type=float,
-        default=None,
-        metavar="FRACTION",
-        help="rule: every group's bill at most (1 + FRACTION) × its bill under --bill-reference",
-    )
-    mk.add_argument(
-        "--bill-reference",
-        default="flat",
-        choices=["flat", "tou", "real-time"],
-        help="the revenue-neutral baseline the bill-impact cap refers to (default flat)",
-    )
-    mk.add_argument(
-        "--peak-cap",
-        type=float,
-        default=None,
-        metavar="KW",
-        help="rule: net load per household at most KW in every hour",
-    )
+    _rules(mk)
     mk.add_argument("--tau", type=float, default=0.02, help="follower temperature in $ (logit)")
-    mk.add_argument("--method", default="sqp", choices=["sqp", "nlp"])
+    mk.add_argument(
+        "--method",
+        default="sqp",
+        choices=["sqp", "nlp", "learn"],
+        help="sqp (default), nlp (full space), or learn: sqp plus a leader that learns from "
+        "observed population responses only, side by side (learn.json)",
+    )
+    mk.add_argument(
+        "--learn-samples",
+        type=int,
+        default=200,
+        metavar="N",
+        help="simulated transitions per state-action pair the learning followers draw (200)",
+    )
     mk.add_argument("--no-cross-check", action="store_true")
     mk.add_argument(
         "--merit-order",
         action="store_true",
         help="price from the Oahu-like generator stack instead of the affine supply curve",
+    )
+    mk.add_argument(
+        "--simulate",
+        metavar="N1,N2,..",
+        help="after the solve, N households follow the S-MFE policies under the optimal "
+        "tariff (e.g. 100,1000,10000,100000): realised prices, bills, ε-Nash gain vs N",
+    )
+    mk.add_argument(
+        "--simulate-days", type=int, default=5, metavar="D", help="days per size (default 5)"
+    )
+    mk.add_argument("--seed", type=int, default=0, help="random seed of --simulate (default 0)")
+    mk.add_argument(
+        "--pareto",
+        action="store_true",
+        help="after the solve, the efficiency–equity–stability front by ε-constraints "
+        "(3 anchors + K×K certified tariff problems; pareto.json, pareto.png)",
+    )
+    mk.add_argument(
+        "--pareto-levels", type=int, default=2, metavar="K", help="ε levels per criterion (2)"
     )
     mk.add_argument("--out", default="market-out", help="folder for market.json and figures")
     _force(mk)

@@ -10,7 +10,7 @@ from smfe.market.report import headline_table
 
 
 def test_smfe_market_writes_report_json_and_figures(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    rc = main(["market", "--out", str(tmp_path)])
+    rc = main(["market", "--out", str(tmp_path), "--simulate", "100,1000", "--simulate-days", "2"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert "Optimal tariff:" in captured.out and "Certified: yes" in captured.out
@@ -21,7 +21,18 @@ def test_smfe_market_writes_report_json_and_figures(tmp_path, capsys) -> None:  
     assert abs(opt["revenue_gap"]) <= 1e-7
     assert all(opt["objective"] >= t["objective"] - 1e-9 for t in data["tariffs"].values())
     assert data["cross_check"]["agree"] and data["certified"]
-    for f in ("tariff.png", "net_load.png", "wholesale_price.png", "burden.png"):
+    assert data["rules"]["hold"] and "Binding rules and shadow prices" in captured.out
+    binding = {n for n, r in data["rules"]["rows"].items() if r["shadow_price"] > 0.0}
+    assert binding == {"bill_cap[G2]", "peak_cap[19h]"}  # as the README says
+    pop = json.loads((tmp_path / "population.json").read_text())
+    assert [s["n"] for s in pop["sizes"]] == [100, 1000] and "ε-Nash" in captured.out
+    for f in (
+        "tariff.png",
+        "net_load.png",
+        "wholesale_price.png",
+        "burden.png",
+        "epsilon_nash.png",
+    ):
         assert (tmp_path / f).stat().st_size > 1000
     _readme_table_matches(data)
 
