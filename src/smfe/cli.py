@@ -336,6 +336,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     from smfe.market.solve import solve_tariff
     from smfe.market.supply import MeritOrder
     from smfe.market.tariff import TariffFamily
+    from smfe.market.utility import BUILT_IN
 
     t0 = time.perf_counter()
     tty, last = sys.stderr.isatty(), [-1e9]
@@ -348,7 +349,9 @@ def _cmd_market(args: argparse.Namespace) -> int:
         last[0] = now
         print(f"[{now - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
-    if args.instance:
+    if args.instance in BUILT_IN:
+        market = BUILT_IN[args.instance]()
+    elif args.instance:
         text = read_text(args.instance, "--instance")
         market = instance_from_json(text)
         left = defaulted_fields(text)

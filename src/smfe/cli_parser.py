@@ -196,7 +196,9 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
         help="optimal tariff vs flat / TOU / real-time on the reference market",
     )
     mk.add_argument(
-        "--instance", help="market instance JSON (default: CA-summer-weekday-4G; docs/market.md)"
+        "--instance",
+        help="a built-in instance (CA-summer-weekday-4G, the default; CA-utility-10D) or a "
+        "market instance JSON file (docs/market.md)",
     )
     mk.add_argument(
         "--dump-instance",

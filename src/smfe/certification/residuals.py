@@ -50,12 +50,20 @@ def _softmax(cg: CompiledGame, q: FloatArray, tau: float) -> FloatArray:
     return np.exp((q - v[..., cg.sa_state]) / tau)
 
 
-def response(cg: CompiledGame, theta: FloatArray, nu: FloatArray, pi: FloatArray) -> float:
+def response(
+    cg: CompiledGame,
+    theta: FloatArray,
+    nu: FloatArray,
+    pi: FloatArray,
+    v0: FloatArray | None = None,
+) -> float:
+    """Distance of π from the response its own mean field calls for, by value iteration
+    (``v0``: a starting guess of a stationary sweep; it only saves sweeps)."""
     g = cg.game
     r = cg.reward(theta, nu)
     P = cg.kernels(theta, nu)
     hard = g.tau == 0.0 or g.response == Response.BOLTZMANN
-    v = values(cg, r, P, None, 0.0 if hard else g.tau)
+    v = values(cg, r, P, None, 0.0 if hard else g.tau, v0=v0)
     q = np.stack(
         [r[t] + cg.gamma * (at_step(P, t) @ v[t + 1 if g.finite else 0]) for t in range(cg.T)]
     )

@@ -11,9 +11,13 @@ is solved by SLSQP (SciPy) on θ alone. Total derivatives come from the implicit
 theorem on the MFE system F(u; θ) = 0 of :mod:`smfe.solvers.sensitivity`: with
 :math:`(\partial_u F)^\top\lambda = \partial_u\Phi`,
 :math:`\mathrm d\Phi/\mathrm d\theta = \partial_\theta\Phi - (\partial_\theta F)^\top\lambda`
-(the same for g; both right-hand sides share one LU factorisation). The partial
-derivatives of Φ and g in (θ, y, N) are exact (CasADi's algorithmic differentiation of
-:func:`smfe.market.metrics.outcomes`).
+(the same for g and the rules' rows; all right-hand sides share one LU factorisation). With
+more rows than tariff components (a commission's 24 peak and 48 ramp rows), the forward
+sensitivities :math:`\partial_u F\,\mathrm du/\mathrm d\theta = -\partial_\theta F` (one
+right-hand side per component) give the same totals,
+:math:`\partial_\theta\Phi + (\partial_u\Phi)^\top\mathrm du/\mathrm d\theta`, at less
+cost. The partial derivatives of Φ and g in (θ, y, N) are exact (CasADi's algorithmic
+differentiation of :func:`smfe.market.metrics.outcomes`).
 
 The answer is certified by the first-order conditions, measured at a freshly solved MFE:
 the multiplier of g is fitted by least squares on the free components of θ, and the KKT
@@ -149,17 +153,28 @@ class MarketEvaluator:
                 cg, theta, state_vector(cg, sol.value, sol.nu), jacobian=True, theta_jacobian=True
             )
         assert lin.Ju is not None and lin.Jtheta is not None
-        rhs = [
-            lay.pack(np.zeros((1, cg.n_s)), (cg.H0.T @ g[d : d + ny])[None, :], g[d + ny :][None])
-            for g in partial
-        ]
-        lam = linalg.solve(
-            sp.csc_array(lin.Ju.T),
-            np.column_stack(rhs),
-            what="adjoint of the market MFE",
-            check=1e-6,
+        rhs = np.column_stack(
+            [
+                lay.pack(
+                    np.zeros((1, cg.n_s)), (cg.H0.T @ g[d : d + ny])[None, :], g[d + ny :][None]
+                )
+                for g in partial
+            ]
         )
-        total = partial[:, :d] - (lin.Jtheta.T @ lam).T
+        if partial.shape[0] > d:  # more rows than tariff components: forward sensitivities
+            du = linalg.solve(
+                sp.csc_array(lin.Ju.T),  # the adjoint's factorisation: Ju's own fills in badly
+                -np.asarray(sp.csc_array(lin.Jtheta).todense()),
+                what="sensitivity of the market MFE",
+                check=1e-6,
+                transposed=True,
+            )
+            total = partial[:, :d] + rhs.T @ du
+        else:  # adjoint: one right-hand side per row
+            lam = linalg.solve(
+                sp.csc_array(lin.Ju.T), rhs, what="adjoint of the market MFE", check=1e-6
+            )
+            total = partial[:, :d] - (lin.Jtheta.T @ lam).T
         return MarketPoint(
             theta, sol, out, value, gap_v, total[0], total[1], rules=rules, grad_rules=total[2:]
         )

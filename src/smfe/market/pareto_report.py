@@ -81,7 +81,7 @@ def pareto_figure(front: ParetoFront) -> Any:
     for p in pts:
         if not p.certified:
             ax.scatter([p.dispersion], [p.welfare], s=140, facecolors="none", edgecolors="r")
-        if p.label != "ε":
+        if not p.label.startswith("ε"):
             ax.annotate(
                 p.label,
                 (p.dispersion, p.welfare),

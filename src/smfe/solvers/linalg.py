@@ -74,15 +74,20 @@ def solve(
     rtol: float = 1e-13,
     check: float = 1e-8,
     what: str = "linear system",
+    transposed: bool = False,
 ) -> NDArray[np.float64]:
-    """Solve ``A x = b`` (b may be (n,) or (n, k)); raise SolveFailed if it cannot."""
+    """Solve ``A x = b`` (b may be (n,) or (n, k)); raise SolveFailed if it cannot.
+    ``transposed``: solve ``Aᵀ x = b`` with the factorisation of ``A`` (whose fill-in can
+    be far smaller than that of ``Aᵀ``)."""
     A = sp.csc_array(A)
     n = A.shape[0]
-    if n <= _direct_max.get() or b.ndim == 2 or banded(A):
+    if transposed or n <= _direct_max.get() or b.ndim == 2 or banded(A):
         try:
-            x = np.asarray(spla.splu(A).solve(b))
+            x = np.asarray(spla.splu(A).solve(b, trans="T" if transposed else "N"))
         except RuntimeError as exc:  # "Factor is exactly singular"
             raise SolveFailed(f"{what} is singular ({exc})") from None
+        if transposed:
+            A = sp.csc_array(A.T)
     else:
         x, info = spla.gmres(A, b, x0=x0, rtol=rtol, atol=0.0, restart=60, maxiter=400)
         if info != 0:
