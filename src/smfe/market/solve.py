@@ -1,7 +1,8 @@
 r"""Optimal and baseline tariffs, each with the followers' certified equilibrium.
 
 * Baselines (data-sources §4.6), computed with the same follower model and made
-  revenue-neutral by a scalar level c found by Brent's method on revenue(c) − R(c) = 0:
+  revenue-neutral by a scalar level c, the root of revenue(c) − R(c) (secant steps, Brent's
+  method as a fallback):
   ``flat`` (every hour c), ``tou`` (peak 16–21 h at 1.25·c, [S] E-TOU-C-like) and
   ``real-time`` (pass-through share 1 plus a flat adder c); fixed charges and export credits
   are the family's reference values. Each is a point of the tariff family, so it is feasible
@@ -143,26 +144,29 @@ def baseline_theta(mg: MarketGame, kind: str, level: float) -> FloatArray:
 def revenue_neutral(
     ev: MarketEvaluator, kind: str, bracket: tuple[float, float] = (0.0, 1.0)
 ) -> MarketPoint:
-    """The baseline whose level c makes revenue = R: Newton's method on gap(c) with the
-    implicit derivative (gap is nearly affine in c), Brent's method on ``bracket`` if Newton
-    leaves it; |gap| ≤ 1e-10 $/day."""
+    """The baseline whose level c makes revenue = R: the secant method on gap(c) (gap is
+    nearly affine in c; each step is one warm MFE solve, no gradients), Brent's method on
+    ``bracket`` if the secant leaves it; |gap| ≤ 1e-10 $/day."""
     mg = ev.mg
-    direction = baseline_theta(mg, kind, 1.0) - baseline_theta(mg, kind, 0.0)
-    c = 0.3
+
+    def at(c: float) -> MarketPoint:
+        return ev.point(baseline_theta(mg, kind, c), gradients=False)
+
+    c0, c1 = 0.3, 0.31
+    p0, p1 = at(c0), at(c1)
     for _ in range(20):
-        p = ev.point(baseline_theta(mg, kind, c))
-        if abs(p.gap) <= 1e-10:
-            return p
-        assert p.grad_gap is not None
-        slope = float(p.grad_gap @ direction)
-        if slope <= 0.0:
+        if abs(p1.gap) <= 1e-10:
+            return p1
+        slope = (p1.gap - p0.gap) / (c1 - c0)
+        if not slope > 0.0:
             break
-        c -= p.gap / slope
-        if not bracket[0] <= c <= bracket[1]:
+        c2 = c1 - p1.gap / slope
+        if not bracket[0] <= c2 <= bracket[1] or c2 == c1:
             break
+        c0, p0, c1, p1 = c1, p1, c2, at(c2)
 
     def gap(c: float) -> float:
-        return ev.point(baseline_theta(mg, kind, c), gradients=False).gap
+        return at(c).gap
 
     try:
         c = brentq(gap, *bracket, xtol=1e-12, rtol=1e-12)
@@ -170,7 +174,7 @@ def revenue_neutral(
         raise SolveFailed(
             f"no revenue-neutral {kind} tariff with a level in {bracket} $/kWh"
         ) from None
-    return ev.point(baseline_theta(mg, kind, c))
+    return at(c)
 
 
 def _violation(p: MarketPoint, revenue: str) -> float:
