@@ -377,6 +377,8 @@ def _cmd_market(args: argparse.Namespace) -> int:
         raise InstanceError("--simulate-days", f"must be >= 1, got {args.simulate_days}")
     extra = (POPULATION_FILES if sizes else ()) + (PARETO_FILES if args.pareto else ())
     extra += ("learn.json",) if args.method == "learn" else ()
+    if args.seed < 0:
+        raise InstanceError("--seed", f"must be >= 0, got {args.seed}")
     if args.learn_samples < 1:
         raise InstanceError("--learn-samples", f"must be >= 1, got {args.learn_samples}")
     if args.pareto and not 1 <= args.pareto_levels <= 10:

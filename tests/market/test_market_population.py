@@ -82,6 +82,7 @@ def test_population_check_reports_rates(small) -> None:  # type: ignore[no-untyp
         (["--simulate", "abc"], "--simulate"),
         (["--simulate", "100,0"], "--simulate"),
         (["--simulate", "100", "--simulate-days", "0"], "--simulate-days"),
+        (["--simulate", "100", "--seed", "-1"], "--seed"),
     ],
 )
 def test_cli_refuses_bad_sizes(argv, needle, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

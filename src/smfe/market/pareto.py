@@ -47,7 +47,6 @@ from smfe.market.rules import Rules
 from smfe.market.solve import TariffStudy, solve_tariff
 
 FloatArray = NDArray[np.float64]
-CRITERIA = ("welfare", "burden_dispersion", "peak")
 
 
 @dataclass(frozen=True)
