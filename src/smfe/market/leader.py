@@ -45,7 +45,7 @@ from smfe.market.game import MarketGame
 from smfe.market.metrics import REVENUE_BOUNDS, Weights, objective, outcomes
 from smfe.market.rules import Rules
 from smfe.solvers import linalg
-from smfe.solvers.mfe import MFESolution, solve_mfe
+from smfe.solvers.mfe import MFESolution, predicted_start, solve_mfe
 from smfe.solvers.options import MFEOptions
 from smfe.solvers.sensitivity import layout, linearise, state_vector
 from smfe.solvers.status import TerminationCondition
@@ -115,13 +115,19 @@ class MarketEvaluator:
         self.reference = np.zeros(G)
         """The groups' reference bills ($/day) of the bill-impact cap (set by the caller)."""
         self._warm: MFESolution | None = None
+        self._sensitivity: tuple[MFESolution, FloatArray] | None = None
+        """The last point's MFE and its forward sensitivities du/dθ: a first-order warm
+        start for the next θ (:func:`smfe.solvers.mfe.predicted_start`)."""
         self.evaluations = 0
         self.mfe_seconds = 0.0
 
     def mfe(self, theta: FloatArray) -> MFESolution:
         t0 = time.perf_counter()
+        warm = self._warm
+        if self._sensitivity is not None and self._sensitivity[0] is warm and warm is not None:
+            warm = predicted_start(self.cg, warm, self._sensitivity[1], theta - warm.theta)
         with linalg.direct_solves_up_to(DIRECT_LIMIT):
-            sol = solve_mfe(self.cg, theta, MFEOptions(tol=self.tol), warm=self._warm)
+            sol = solve_mfe(self.cg, theta, MFEOptions(tol=self.tol), warm=warm)
         self.mfe_seconds += time.perf_counter() - t0
         if sol.termination != TerminationCondition.CONVERGED:
             raise SolveFailed(
@@ -162,18 +168,14 @@ class MarketEvaluator:
             ]
         )
         if partial.shape[0] > d:  # more rows than tariff components: forward sensitivities
-            du = linalg.solve(
-                sp.csc_array(lin.Ju.T),  # the adjoint's factorisation: Ju's own fills in badly
+            du = lin.solve(
                 -np.asarray(sp.csc_array(lin.Jtheta).todense()),
                 what="sensitivity of the market MFE",
-                check=1e-6,
-                transposed=True,
             )
             total = partial[:, :d] + rhs.T @ du
+            self._sensitivity = (sol, du)
         else:  # adjoint: one right-hand side per row
-            lam = linalg.solve(
-                sp.csc_array(lin.Ju.T), rhs, what="adjoint of the market MFE", check=1e-6
-            )
+            lam = lin.solve(rhs, what="adjoint of the market MFE", transposed=True)
             total = partial[:, :d] - (lin.Jtheta.T @ lam).T
         return MarketPoint(
             theta, sol, out, value, gap_v, total[0], total[1], rules=rules, grad_rules=total[2:]

@@ -66,6 +66,34 @@ def banded(A: sp.sparray) -> bool:
     return n * bw <= BAND_ENTRIES and n * float(bw) ** 2 <= BAND_FLOPS and bw <= n * BAND_FRACTION
 
 
+def factorisable(A: sp.sparray) -> bool:
+    """Whether linalg factorises ``A`` directly: small (the current direct limit) or banded."""
+    return A.shape[0] <= _direct_max.get() or banded(A)
+
+
+def singular(what: str, detail: str) -> SolveFailed:
+    return SolveFailed(f"{what} is singular ({detail})")
+
+
+def lu(A: sp.csc_array, what: str) -> spla.SuperLU:
+    """SuperLU factors of ``A`` (COLAMD, partial pivoting); a singular ``A`` raises SolveFailed."""
+    try:
+        return spla.splu(sp.csc_array(A))
+    except RuntimeError as exc:  # "Factor is exactly singular"
+        raise singular(what, str(exc)) from None
+
+
+def verify(
+    A: sp.sparray, x: NDArray[np.float64], b: NDArray[np.float64], check: float, what: str
+) -> NDArray[np.float64]:
+    """``x`` if ‖A x − b‖∞ ≤ check · max(1, ‖b‖∞), else SolveFailed."""
+    scale = max(float(np.abs(b).max(initial=0.0)), 1.0)
+    res = float(np.abs(A @ x - b).max(initial=0.0)) / scale
+    if not np.isfinite(res) or res > check:
+        raise SolveFailed(f"{what}: relative residual {res:.2e} after the solve")
+    return x
+
+
 def solve(
     A: sp.sparray,
     b: NDArray[np.float64],
@@ -81,11 +109,8 @@ def solve(
     be far smaller than that of ``Aᵀ``)."""
     A = sp.csc_array(A)
     n = A.shape[0]
-    if transposed or n <= _direct_max.get() or b.ndim == 2 or banded(A):
-        try:
-            x = np.asarray(spla.splu(A).solve(b, trans="T" if transposed else "N"))
-        except RuntimeError as exc:  # "Factor is exactly singular"
-            raise SolveFailed(f"{what} is singular ({exc})") from None
+    if transposed or b.ndim == 2 or factorisable(A):
+        x = np.asarray(lu(A, what).solve(b, trans="T" if transposed else "N"))
         if transposed:
             A = sp.csc_array(A.T)
     else:
@@ -93,8 +118,4 @@ def solve(
         if info != 0:
             x, info = spla.bicgstab(A, b, x0=x, rtol=rtol, atol=0.0, maxiter=20 * n)
         x = np.asarray(x)
-    scale = max(float(np.abs(b).max(initial=0.0)), 1.0)
-    res = float(np.abs(A @ x - b).max(initial=0.0)) / scale
-    if not np.isfinite(res) or res > check:
-        raise SolveFailed(f"{what}: relative residual {res:.2e} after the solve")
-    return x
+    return verify(A, x, b, check, what)

@@ -28,6 +28,7 @@ The implicit function theorem gives the leader's total gradient with one adjoint
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,6 +38,7 @@ from smfe.errors import FormulationError
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
 from smfe.solvers import linalg
+from smfe.solvers.block_solve import BlockSolver, StationaryBlocks
 from smfe.solvers.response import policy_matrix, soft_max
 
 FloatArray = NDArray[np.float64]
@@ -87,11 +89,39 @@ def _sa_normaliser(cg: CompiledGame) -> sp.csr_array:
 
 @dataclass(frozen=True, eq=False)
 class Linearisation:
-    """F(u; θ) and, on request, ∂F/∂u and ∂F/∂θ at one point."""
+    """F(u; θ) and, on request, ∂F/∂u and ∂F/∂θ at one point. ``blocks``: the structure of
+    ∂F/∂u for stationary games with mean-field-free dynamics (:mod:`smfe.solvers.block_solve`),
+    which :meth:`solve` exploits."""
 
     F: FloatArray
     Ju: sp.csc_array | None
     Jtheta: sp.csr_array | None
+    blocks: StationaryBlocks | None = None
+
+    @cached_property
+    def _block_solver(self) -> BlockSolver | None:
+        if self.blocks is None or self.Ju is None:
+            return None
+        n_s = self.blocks.n_s
+        if not linalg.factorisable(self.Ju[:n_s, :n_s]):  # the state chain: LU or Krylov
+            return None
+        return BlockSolver(self.Ju, self.blocks, "the MFE Jacobian")
+
+    def solve(
+        self, b: FloatArray, *, what: str, transposed: bool = False, check: float = 1e-6
+    ) -> FloatArray:
+        """x with ∂F/∂u x = b (``transposed``: (∂F/∂u)ᵀ x = b), checked to ``check``
+        (relative residual; SolveFailed otherwise). Stationary mean-field-free games are
+        solved by block elimination, the others by :func:`smfe.solvers.linalg.solve`."""
+        assert self.Ju is not None
+        A = sp.csc_array(self.Ju.T) if transposed else self.Ju
+        solver = self._block_solver
+        if solver is None:
+            return linalg.solve(A, b, what=what, check=check)
+        x = solver.solve(b, transposed)
+        if float(np.abs(A @ x - b).max(initial=0.0)) > 1e-2 * check * max(1.0, np.abs(b).max()):
+            x = x + solver.solve(b - A @ x, transposed)  # one step of iterative refinement
+        return linalg.verify(A, x, b, check, what)
 
 
 def linearise(
@@ -197,7 +227,22 @@ def linearise(
             jt_rows += [sp.csr_array(rowV), sp.csr_array(rownu), sp.csr_array((lay.M, d))]
     Ju = sp.csc_array(sp.block_array(blocks, format="csc")) if jacobian else None
     Jt = sp.csr_array(sp.vstack(jt_rows, format="csr")) if (theta_jacobian and d) else None
-    return Linearisation(np.concatenate(F_parts), Ju, Jt)
+    structure = None
+    if jacobian and T == 1 and not finite and not cg.mean_field_dynamics:
+        structure = _stationary_blocks(cg, pi, PTs[0], lay.M)
+    return Linearisation(np.concatenate(F_parts), Ju, Jt, structure)
+
+
+def _stationary_blocks(
+    cg: CompiledGame, pi: FloatArray, PT: sp.csr_array, M: int
+) -> StationaryBlocks:
+    """A_ν = I + E Tᵀ − D_π S Pᵀ = I − L Rᵀ with L = [D_π S, −E], Rᵀ = [Pᵀ; Tᵀ]
+    (:mod:`smfe.solvers.block_solve`)."""
+    K = cg.sa_off.size - 1
+    E = sp.csr_array((np.ones(K), (cg.sa_off[:-1], np.arange(K))), shape=(cg.n_sa, K))
+    Tt = sp.csr_array((np.ones(cg.n_sa), (cg.sa_type, np.arange(cg.n_sa))), shape=(K, cg.n_sa))
+    L = sp.hstack([sp.diags_array(pi) @ cg.expand, -E], format="csr")
+    return StationaryBlocks(cg.n_s, cg.n_sa, M, sp.csr_array(L), sp.vstack([PT, Tt], format="csr"))
 
 
 def state_vector(cg: CompiledGame, V: FloatArray, nu: FloatArray) -> FloatArray:
@@ -214,8 +259,7 @@ def newton(
     it = 0
     while res > tol and it < max_iter:
         it += 1
-        assert lin.Ju is not None
-        step = linalg.solve(lin.Ju, -lin.F, what="Newton step of the MFE system", check=1e-6)
+        step = lin.solve(-lin.F, what="Newton step of the MFE system")
         alpha = 1.0
         while alpha > 1e-4:
             cand = u + alpha * step
@@ -259,5 +303,5 @@ def implicit_gradients(
     zeros_v, zeros_z = np.zeros((cg.T, cg.n_s)), np.zeros((cg.T, lay.M))
     gu = np.column_stack([lay.pack(zeros_v, gnu[i], zeros_z) for i in range(k)])
     assert lin.Ju is not None and lin.Jtheta is not None
-    lam = linalg.solve(sp.csc_array(lin.Ju.T), gu, what="adjoint of the MFE system", check=1e-6)
+    lam = lin.solve(gu, what="adjoint of the MFE system", transposed=True)
     return np.asarray(gth - (lin.Jtheta.T @ lam).T)
