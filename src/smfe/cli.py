@@ -405,6 +405,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
         cross_check=not args.no_cross_check,
         progress=say,
         rules=rules,
+        multistart=not args.single_start,
     )
     print(format_report(study))
     paths = write_outputs(study, folder, force=args.force)

@@ -240,6 +240,12 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
     )
     mk.add_argument("--no-cross-check", action="store_true")
     mk.add_argument(
+        "--single-start",
+        action="store_true",
+        help="sqp from the best revenue-neutral baseline only (default: from each baseline; "
+        "the problem is non-convex)",
+    )
+    mk.add_argument(
         "--merit-order",
         action="store_true",
         help="price from the Oahu-like generator stack instead of the affine supply curve",

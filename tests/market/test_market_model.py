@@ -22,6 +22,7 @@ from smfe.market import (
 )
 from smfe.market.leader import MarketEvaluator
 from smfe.market.metrics import outcomes
+from smfe.market.report import format_report
 from smfe.market.solve import baseline_theta
 from smfe.solvers.mfe import solve_mfe
 from smfe.solvers.options import MFEOptions
@@ -64,6 +65,15 @@ def test_optimum_is_revenue_neutral_certified_and_beats_every_baseline(small_stu
     assert st.kkt.residual <= 1e-5
     assert st.cross_check is not None and st.cross_check.ok
     assert st.certified
+
+
+def test_single_start_runs_from_the_best_baseline_and_is_labelled(small_study) -> None:  # type: ignore[no-untyped-def]
+    one = solve_tariff(small_study.market, Weights(), cross_check=False, multistart=False)
+    best = max(small_study.baselines.values(), key=lambda b: b.objective)
+    assert list(one.solver_report["local_optima"]) == [best.name] == [one.solver_report["start"]]
+    assert one.certified
+    assert one.optimal.objective <= small_study.optimal.objective + 1e-9
+    assert f"Single start, from {best.name}" in format_report(one)
 
 
 @pytest.mark.slow

@@ -181,6 +181,8 @@ def format_report(study: TariffStudy) -> str:
     if len(optima) > 1:
         found = ", ".join(f"{n} {v:.8f}" for n, v in optima.items())
         lines.append(f"Multi-start (objective reached from each baseline): {found}")
+    elif optima:
+        lines.append(f"Single start, from {study.solver_report.get('start')}")
     if study.cross_check is not None:
         lines.append("Cross-check (followers' MFE at the optimum, iterative vs F1 + Ipopt):")
         lines.extend("  " + s for s in str(study.cross_check).splitlines())

@@ -205,10 +205,12 @@ def solve_tariff(
     progress: Progress | None = None,
     start: FloatArray | None = None,
     rules: Rules | None = None,
+    multistart: bool = True,
 ) -> TariffStudy:
     """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring).
 
-    ``start``: where the leader method starts (default: the best feasible baseline);
+    ``start``: where the leader method starts (default: ``sqp`` from every feasible baseline
+    with ``multistart``, else from the best one);
     ``rules``: tariff rules kept as constraints (:mod:`smfe.market.rules`; default: the
     instance's own, ``mg.market.rules``). Rules that provably leave no feasible tariff raise
     :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts."""
@@ -223,6 +225,7 @@ def solve_tariff(
             progress,
             start,
             mg.market.rules if rules is None else rules,
+            multistart,
         )
 
 
@@ -234,6 +237,7 @@ def _solve_tariff(
     progress: Progress | None,
     start: FloatArray | None,
     rules: Rules,
+    multistart: bool = True,
 ) -> TariffStudy:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
@@ -265,7 +269,7 @@ def _solve_tariff(
     feasible = [b for b in baselines.values() if _inside(mg, b.theta)]
     if start is not None:
         starts = {"given": np.asarray(start, dtype=np.float64)}
-    elif feasible and method == "sqp":
+    elif feasible and method == "sqp" and multistart:
         starts = {b.name: b.theta for b in feasible}  # multi-start: the problem is non-convex
     elif feasible:
         best = max(feasible, key=lambda b: b.objective)
