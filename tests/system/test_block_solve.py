@@ -121,3 +121,13 @@ def test_forward_sensitivities_predict_the_mfe_to_second_order() -> None:
     assert 5.0 < plain[0] / plain[1] < 20.0  # first order
     assert predicted[0] / predicted[1] > 50.0  # second order
     assert predicted[1] < 1e-2 * plain[1]
+
+
+def test_many_prices_fall_back_to_the_whole_jacobian(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smfe.solvers.sensitivity as sens
+
+    monkeypatch.setattr(sens, "SCHUR_MAX_PRICES", 2)  # the garnet game has 3
+    lin = _linearisation(CASES["garnet (2 types, 3 prices)"]())
+    assert lin.blocks is not None and lin.Ju is not None and lin._block_solver is None
+    b = np.ones(lin.Ju.shape[0])
+    assert np.allclose(lin.Ju @ lin.solve(b, what="test"), b, atol=1e-9)

@@ -87,6 +87,11 @@ def _sa_normaliser(cg: CompiledGame) -> sp.csr_array:
     return sp.csr_array((np.ones(cg.n_sa), (rows, np.arange(cg.n_sa))), shape=(cg.n_sa, cg.n_sa))
 
 
+SCHUR_MAX_PRICES = 1000
+"""Block elimination keeps A_f⁻¹B_f dense (followers' unknowns × prices): up to this many
+prices; with more, the whole Jacobian is solved by :func:`smfe.solvers.linalg.solve`."""
+
+
 @dataclass(frozen=True, eq=False)
 class Linearisation:
     """F(u; θ) and, on request, ∂F/∂u and ∂F/∂θ at one point. ``blocks``: the structure of
@@ -103,6 +108,8 @@ class Linearisation:
         if self.blocks is None or self.Ju is None:
             return None
         n_s = self.blocks.n_s
+        if self.blocks.M > SCHUR_MAX_PRICES:  # W = A_f⁻¹B_f is dense, one column per price
+            return None
         if not linalg.factorisable(self.Ju[:n_s, :n_s]):  # the state chain: LU or Krylov
             return None
         return BlockSolver(self.Ju, self.blocks, "the MFE Jacobian")
