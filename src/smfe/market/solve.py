@@ -237,7 +237,7 @@ def _solve_tariff(
     progress: Progress | None,
     start: FloatArray | None,
     rules: Rules,
-    multistart: bool = True,
+    multistart: bool,
 ) -> TariffStudy:
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()

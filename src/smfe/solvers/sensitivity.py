@@ -82,9 +82,18 @@ def layout(cg: CompiledGame) -> Layout:
     return Layout(cg.T, cg.n_s, cg.n_sa, cg.game.n_prices)
 
 
+def _type_factors(cg: CompiledGame) -> tuple[sp.csr_array, sp.csr_array]:
+    """E (N_SA × types: each type's first pair) and Tᵀ (types × N_SA: the pairs of each
+    type); the stationary normalisation of the ν rows is E Tᵀ."""
+    K = cg.sa_off.size - 1
+    E = sp.csr_array((np.ones(K), (cg.sa_off[:-1], np.arange(K))), shape=(cg.n_sa, K))
+    Tt = sp.csr_array((np.ones(cg.n_sa), (cg.sa_type, np.arange(cg.n_sa))), shape=(K, cg.n_sa))
+    return E, Tt
+
+
 def _sa_normaliser(cg: CompiledGame) -> sp.csr_array:
-    rows = cg.sa_off[:-1][cg.sa_type]
-    return sp.csr_array((np.ones(cg.n_sa), (rows, np.arange(cg.n_sa))), shape=(cg.n_sa, cg.n_sa))
+    E, Tt = _type_factors(cg)
+    return sp.csr_array(E @ Tt)
 
 
 SCHUR_MAX_PRICES = 1000
@@ -245,9 +254,7 @@ def _stationary_blocks(
 ) -> StationaryBlocks:
     """A_ν = I + E Tᵀ − D_π S Pᵀ = I − L Rᵀ with L = [D_π S, −E], Rᵀ = [Pᵀ; Tᵀ]
     (:mod:`smfe.solvers.block_solve`)."""
-    K = cg.sa_off.size - 1
-    E = sp.csr_array((np.ones(K), (cg.sa_off[:-1], np.arange(K))), shape=(cg.n_sa, K))
-    Tt = sp.csr_array((np.ones(cg.n_sa), (cg.sa_type, np.arange(cg.n_sa))), shape=(K, cg.n_sa))
+    E, Tt = _type_factors(cg)
     L = sp.hstack([sp.diags_array(pi) @ cg.expand, -E], format="csr")
     return StationaryBlocks(cg.n_s, cg.n_sa, M, sp.csr_array(L), sp.vstack([PT, Tt], format="csr"))
 
