@@ -3,8 +3,12 @@ r"""The mean-field equilibrium for a fixed leader decision θ (SPEC §3), by fix
 Iterate :math:`\nu \leftarrow (1-\alpha_n)\nu + \alpha_n\,\Phi(\nu)`, where :math:`\Phi(\nu)`
 is the flow of the followers' response to the rewards at ν (both horizons). The step is
 adaptive (halved whenever the residual grows), fixed, or fictitious play
-(:math:`\alpha_n = 1/(n+2)`). Stationary flows form a polytope, so every iterate is a valid
-(consistent) flow and the iteration converges to the response condition. When the kernel
+(:math:`\alpha_n = 1/(n+2)`); ``anderson`` mixes the last few iterates and images
+(:mod:`smfe.solvers.anderson`) with the adaptive step as its damping, restarting whenever
+the residual grows, and projects the mixture on nonnegative, normalised flows. Stationary
+flows form a polytope, so every averaged iterate is a valid (consistent) flow and the
+iteration converges to the response condition (a mixed one is affine, so it keeps the flow
+equations, but may leave the polytope before the projection). When the kernel
 depends on the mean field a mixture of flows is no flow: the mixture's policy then induces
 the next iterate's flow (:func:`~smfe.solvers.distribution.induced_flow`).
 
@@ -29,6 +33,7 @@ from smfe.errors import SolveFailed
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
 from smfe.solvers import sensitivity
+from smfe.solvers.anderson import Anderson
 from smfe.solvers.distribution import flow, induced_flow
 from smfe.solvers.options import Averaging, MFEOptions
 from smfe.solvers.response import FollowerResponse, respond
@@ -167,15 +172,17 @@ def _iterate(
 ) -> MFESolution:
     exact = cg.game.exact
     soft = not exact and cg.game.response == Response.SOFT
-    averaging = (
-        Averaging.FICTITIOUS if exact and opts.averaging == Averaging.ADAPTIVE else opts.averaging
-    )
+    averaging = opts.averaging
+    if exact and averaging in (Averaging.ADAPTIVE, Averaging.ANDERSON):
+        averaging = Averaging.FICTITIOUS  # a best response jumps: nothing to extrapolate
+    mixer = Anderson(opts.anderson_depth) if averaging == Averaging.ANDERSON else None
     if warm is not None:
         nu, V = warm.nu.copy(), warm.value
     else:
         nu, _ = induced_flow(cg, theta, uniform_policy(cg))
         V = None
-    alpha = 1.0 if averaging == Averaging.ADAPTIVE else opts.damping
+    adaptive = averaging in (Averaging.ADAPTIVE, Averaging.ANDERSON)
+    alpha = 1.0 if adaptive else opts.damping
     history: list[float] = []
     newton_gate = opts.newton_from
     newton_failures = 0
@@ -216,12 +223,20 @@ def _iterate(
                 newton_steps += k
                 _, nu_new, _ = sensitivity.layout(cg).unpack(u)
                 nu = _project_flow(cg, nu_new)
+                if mixer is not None:
+                    mixer.restart()  # Newton's point is not an image of the mixed ones
                 continue
+        grew = len(history) > 1 and res > history[-2]
         if averaging == Averaging.FICTITIOUS:
             alpha = 1.0 / (n + 1)
-        elif averaging == Averaging.ADAPTIVE and len(history) > 1:
-            alpha = max(alpha * 0.5, 1e-6) if res > history[-2] else min(1.0, alpha * 1.1)
-        nu = (1.0 - alpha) * nu + alpha * nu_br
+        elif adaptive and len(history) > 1:
+            alpha = max(alpha * 0.5, 1e-6) if grew else min(1.0, alpha * 1.1)
+        if mixer is None:
+            nu = (1.0 - alpha) * nu + alpha * nu_br
+        else:
+            if grew:
+                mixer.restart()  # the safeguard: a damped plain step, then mix afresh
+            nu = _project_flow(cg, mixer.step(nu, nu_br, alpha))
         if cg.mean_field_dynamics:
             # a mixture of flows under different kernels is no flow: keep the mixture's
             # policy and let it induce its own flow (fictitious play on policies)

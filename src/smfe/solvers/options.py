@@ -19,6 +19,7 @@ class Averaging(StrEnum):
     ADAPTIVE = "adaptive"  # damping halves whenever the residual grows
     DAMPED = "damped"  # fixed damping
     FICTITIOUS = "fictitious"  # fictitious play: step 1/(n+1)
+    ANDERSON = "anderson"  # Anderson mixing of the last iterates, adaptive damping
 
 
 class OptionsBase:
@@ -57,7 +58,10 @@ class MFEOptions(OptionsBase):
     from a larger τ down to the game's τ. For the exact response (τ = 0) ``support_newton``
     solves the equilibrium on the support fictitious play has identified, by Newton's method
     (:mod:`smfe.system.support_newton`), after ``support_after`` iterations and then at
-    doubling counts, until it yields a point within ``tol``.
+    doubling counts, until it yields a point within ``tol``. ``averaging``: how the iterate
+    moves towards the induced flow (:class:`Averaging`); ``anderson`` mixes the last
+    ``anderson_depth`` + 1 iterates (soft and Boltzmann responses; the exact response uses
+    fictitious play).
     """
 
     tol: float = 1e-10
@@ -72,9 +76,11 @@ class MFEOptions(OptionsBase):
     continuation_after: int = 300
     support_newton: bool = True
     support_after: int = 50
+    anderson_depth: int = 5
 
     def __post_init__(self) -> None:
         require_positive("tol", self.tol)
+        require_positive("anderson_depth", self.anderson_depth)
         require_positive("support_after", self.support_after)
         require_positive("max_iter", self.max_iter)
         require_positive("time_limit", self.time_limit)
