@@ -337,6 +337,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     from smfe.market.supply import MeritOrder
     from smfe.market.tariff import TariffFamily
     from smfe.market.utility import BUILT_IN
+    from smfe.threads import check_workers
 
     t0 = time.perf_counter()
     tty, last = sys.stderr.isatty(), [-1e9]
@@ -379,6 +380,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     extra += ("learn.json",) if args.method == "learn" else ()
     if args.seed < 0:
         raise InstanceError("--seed", f"must be >= 0, got {args.seed}")
+    workers = check_workers(args.workers, "--workers")
     if args.learn_samples < 1:
         raise InstanceError("--learn-samples", f"must be >= 1, got {args.learn_samples}")
     if args.pareto and not 1 <= args.pareto_levels <= 10:
@@ -406,6 +408,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
         progress=say,
         rules=rules,
         multistart=not args.single_start,
+        workers=workers,
     )
     print(format_report(study))
     paths = write_outputs(study, folder, force=args.force)

@@ -246,6 +246,13 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
         "the problem is non-convex)",
     )
     mk.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="baselines and sqp starts solved N at a time, on threads (default: the cores "
+        "available); the answer does not depend on N",
+    )
+    mk.add_argument(
         "--merit-order",
         action="store_true",
         help="price from the Oahu-like generator stack instead of the affine supply curve",

@@ -76,6 +76,20 @@ def test_single_start_runs_from_the_best_baseline_and_is_labelled(small_study) -
     assert f"Single start, from {best.name}" in format_report(one)
 
 
+def test_the_answer_does_not_depend_on_the_worker_count(small_study) -> None:  # type: ignore[no-untyped-def]
+    """One thread or two: every start has its own evaluator and warm starts, so the local
+    optima are the same points (to the MFE tolerance's effect on Φ)."""
+    one = solve_tariff(small_study.market, Weights(), cross_check=False, workers=1)
+    two = solve_tariff(small_study.market, Weights(), cross_check=False, workers=2)
+    assert (one.solver_report["workers"], two.solver_report["workers"]) == (1, 2)
+    assert one.certified and two.certified
+    for name, value in one.solver_report["local_optima"].items():
+        assert two.solver_report["local_optima"][name] == pytest.approx(value, abs=1e-9)
+    assert np.abs(one.optimal.theta - two.optimal.theta).max() <= 1e-6
+    for kind, b in one.baselines.items():
+        assert two.baselines[kind].objective == pytest.approx(b.objective, abs=1e-9)
+
+
 @pytest.mark.slow
 def test_full_space_nlp_reaches_a_certified_revenue_neutral_tariff_no_better_than_sqp(
     small_study,  # type: ignore[no-untyped-def]

@@ -138,6 +138,10 @@ class MarketEvaluator:
         self.evaluations = 0
         self.mfe_seconds = 0.0
 
+    def warm_start(self, sol: MFESolution) -> None:
+        """Start the next MFE solve from ``sol`` (e.g. a baseline's, at the same tariff)."""
+        self._warm, self._sensitivity = sol, None
+
     def mfe(self, theta: FloatArray) -> MFESolution:
         t0 = time.perf_counter()
         warm = self._warm

@@ -19,6 +19,8 @@ r"""Optimal and baseline tariffs, each with the followers' certified equilibrium
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,7 @@ from smfe.market.tariff import PEAK_HOURS, TOU_RATIO
 from smfe.solvers import linalg
 from smfe.solvers.result import Result, build_result
 from smfe.solvers.status import TerminationCondition
+from smfe.threads import check_workers, run_tasks
 
 FloatArray = NDArray[np.float64]
 METHODS = ("sqp", "nlp")
@@ -206,6 +209,7 @@ def solve_tariff(
     start: FloatArray | None = None,
     rules: Rules | None = None,
     multistart: bool = True,
+    workers: int | None = None,
 ) -> TariffStudy:
     """Baselines, the optimal tariff by ``method`` and the cross-check (module docstring).
 
@@ -213,20 +217,38 @@ def solve_tariff(
     with ``multistart``, else from the best one);
     ``rules``: tariff rules kept as constraints (:mod:`smfe.market.rules`; default: the
     instance's own, ``mg.market.rules``). Rules that provably leave no feasible tariff raise
-    :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts."""
+    :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts;
+    ``workers``: how many baselines and SQP starts run at a time, on threads
+    (:mod:`smfe.threads`; default: the available cores). Each has its own evaluator, so the
+    answer does not depend on the count."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
+    n = check_workers(workers)
     with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
         return _solve_tariff(
             mg,
             weights or Weights(),
             method,
             cross_check,
-            progress,
+            _serialised(progress),
             start,
             mg.market.rules if rules is None else rules,
             multistart,
+            n,
         )
+
+
+def _serialised(progress: Progress | None) -> Progress:
+    """``progress`` callable from several threads, one message at a time."""
+    if progress is None:
+        return lambda _msg: None
+    lock = threading.Lock()
+
+    def say(msg: str) -> None:
+        with lock:
+            progress(msg)
+
+    return say
 
 
 def _solve_tariff(
@@ -234,27 +256,40 @@ def _solve_tariff(
     weights: Weights,
     method: str,
     cross_check: bool,
-    progress: Progress | None,
+    say: Progress,
     start: FloatArray | None,
     rules: Rules,
     multistart: bool,
+    workers: int,
 ) -> TariffStudy:
-    say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     bound = mg.bind(rules)  # unknown groups and blocks are named before any work
     check_rules(mg, rules, weights.revenue)
     ev = MarketEvaluator(mg, weights, rules=rules)
-    timings: dict[str, float] = {}
-    baselines: dict[str, TariffOutcome] = {}
-    kinds = [k for k in BASELINES if k != "real-time" or mg.tariff.pass_through]
-    for kind in kinds:
+    evaluators = [ev]
+
+    def evaluator() -> MarketEvaluator:
+        """A fresh evaluator (its own warm starts) for one thread's task."""
+        e = MarketEvaluator(mg, weights, rules=rules)
+        e.reference = ev.reference
+        evaluators.append(e)
+        return e
+
+    def baseline(kind: str) -> tuple[MarketPoint, TariffOutcome] | None:
         say(f"baseline {kind}: revenue-neutral level")
+        e = evaluator()
         try:
-            p = revenue_neutral(ev, kind)
+            p = revenue_neutral(e, kind)
         except InstanceError as exc:  # the family cannot express this baseline
             say(f"baseline {kind} skipped: {exc}")
-            continue
-        baselines[kind] = _outcome(ev, kind, p, "baseline", leader=False)
+            return None
+        return p, _outcome(e, kind, p, "baseline", leader=False)  # certified on the thread
+
+    timings: dict[str, float] = {}
+    kinds = [k for k in BASELINES if k != "real-time" or mg.tariff.pass_through]
+    tasks = run_tasks({k: functools.partial(baseline, k) for k in kinds}, workers)
+    found = {k: v[0] for k, v in tasks.items() if v is not None}
+    baselines = {k: v[1] for k, v in tasks.items() if v is not None}
     timings["baselines"] = time.perf_counter() - t0
     reference = None
     if rules.needs_reference:
@@ -277,23 +312,30 @@ def _solve_tariff(
     else:
         starts = {"decision.start": mg.game.start()}
     t1 = time.perf_counter()
-    runs: dict[str, tuple[MarketPoint, dict[str, Any]]] = {}
-    for name, th0 in starts.items():
+
+    def run(name: str, th0: FloatArray) -> tuple[MarketPoint, dict[str, Any]]:
         say(f"optimal tariff ({method}) from {name}")
+        e = evaluator() if len(starts) > 1 else ev
+        known = found.get(name)
+        if known is not None:  # the start is a baseline: its MFE is known
+            e.warm_start(known.mfe)
         if method == "sqp":
-            runs[name] = optimise(
-                ev,
+            tag = f"  [{name}] " if len(starts) > 1 else "  "
+            return optimise(
+                e,
                 th0,
                 progress=lambda i, p: say(
-                    f"  SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
+                    f"{tag}SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
                 ),
             )
-        else:
-            runs[name] = _full_space(ev, mg, weights, th0, rules)
+        return _full_space(e, mg, weights, th0, rules)
+
+    runs = run_tasks({n: functools.partial(run, n, th) for n, th in starts.items()}, workers)
     best_name = max(runs, key=lambda n: _rank(runs[n][0], weights.revenue))
     final, report = runs[best_name]
     report = {
         **report,
+        "evaluations": sum(e.evaluations for e in evaluators),
         "start": best_name,
         "local_optima": {n: r[0].value for n, r in runs.items()},
     }
@@ -324,7 +366,8 @@ def _solve_tariff(
         check = agree([replace(optimal.result, method="iterative"), nlp], CROSS_CHECK)
         timings["cross_check"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
-    report["mfe_seconds"] = ev.mfe_seconds
+    report["mfe_seconds"] = sum(e.mfe_seconds for e in evaluators)
+    report["workers"] = workers
     return TariffStudy(
         mg,
         weights,
