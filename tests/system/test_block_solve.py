@@ -79,7 +79,7 @@ def test_block_elimination_solves_the_assembled_system(
     b = rng.standard_normal((n, columns) if columns else n)
     A = sp.csc_array(lin.Ju.T if transposed else lin.Ju)
     reference = spla.splu(A).solve(b)
-    x = BlockSolver(lin.Ju, lin.blocks, "test").solve(b, transposed)
+    x = BlockSolver.of_matrix(lin.Ju, lin.blocks, "test").solve(b, transposed)
     assert np.abs(x - reference).max() <= AGREE * max(1.0, np.abs(reference).max())
     via = lin.solve(b, what="test", transposed=transposed)
     assert np.abs(via - reference).max() <= AGREE * max(1.0, np.abs(reference).max())

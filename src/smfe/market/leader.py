@@ -204,7 +204,7 @@ class MarketEvaluator:
             lin = linearise(
                 cg, theta, state_vector(cg, sol.value, sol.nu), jacobian=True, theta_jacobian=True
             )
-        assert lin.Ju is not None and lin.Jtheta is not None
+        assert lin.grid is not None and lin.Jtheta is not None
         rhs = np.column_stack(
             [
                 lay.pack(

@@ -50,26 +50,51 @@ class StationaryBlocks:
 
 
 class BlockSolver:
-    """Factors of J by block elimination (module docstring); ``solve`` answers J x = b or
-    Jᵀ x = b for one or many right-hand sides."""
+    """Factors of J by block elimination (module docstring) from its blocks A_V, K, C_z and
+    B = (B_V, B_ν) (None: zero); ``solve`` answers J x = b or Jᵀ x = b for one or many
+    right-hand sides."""
 
-    def __init__(self, J: sp.sparray, blocks: StationaryBlocks, what: str) -> None:
+    def __init__(
+        self,
+        AV: sp.sparray,
+        K: sp.sparray,
+        Cz: sp.sparray,
+        B: tuple[sp.sparray | None, sp.sparray | None],
+        blocks: StationaryBlocks,
+        what: str,
+    ) -> None:
         n_s, n_sa, M = blocks.n_s, blocks.n_sa, blocks.M
-        nf = n_s + n_sa
-        Jr = sp.csr_array(J)
         self.n_s, self.n_sa, self.M = n_s, n_sa, M
         self.L, self.Rt = blocks.L, blocks.Rt
-        self.K = sp.csr_array(Jr[n_s:nf, :n_s])
-        self.Cz = sp.csr_array(Jr[nf:, n_s:nf])
-        self.fV = linalg.lu(sp.csc_array(Jr[:n_s, :n_s]), what)
+        self.K = sp.csr_array(K)
+        self.Cz = sp.csr_array(Cz)
+        self.fV = linalg.lu(sp.csc_array(AV), what)
         r = self.L.shape[1]
         self.fC = linalg.lu(sp.csc_array(sp.eye_array(r) - self.Rt @ self.L), what)
         if M:
-            self.W = self._forward_f(np.asarray(Jr[:nf, nf:].todense()))
+            Bf = np.zeros((n_s + n_sa, M))
+            for rows, part in ((slice(0, n_s), B[0]), (slice(n_s, None), B[1])):
+                if part is not None:
+                    Bf[rows] = sp.csr_array(part).toarray()
+            self.W = self._forward_f(Bf)
             Sz = np.eye(M) - self.Cz @ self.W[n_s:]
             self.fz = sla.lu_factor(Sz, check_finite=True)
             if np.min(np.abs(np.diag(self.fz[0]))) <= 1e-14 * max(1.0, np.abs(Sz).max()):
                 raise linalg.singular(what, "the prices' Schur complement")
+
+    @classmethod
+    def of_matrix(cls, J: sp.sparray, blocks: StationaryBlocks, what: str) -> BlockSolver:
+        """The factors from the assembled J, cut into its blocks."""
+        n_s, nf = blocks.n_s, blocks.n_s + blocks.n_sa
+        Jr = sp.csr_array(J)
+        return cls(
+            Jr[:n_s, :n_s],
+            Jr[n_s:nf, :n_s],
+            Jr[nf:, n_s:nf],
+            (Jr[:n_s, nf:], Jr[n_s:nf, nf:]),
+            blocks,
+            what,
+        )
 
     def _forward_f(self, b: FloatArray) -> FloatArray:
         """A_f⁻¹ b on the followers' unknowns (V, ν): V first, then ν."""

@@ -87,8 +87,16 @@ def verify(
     A: sp.sparray, x: NDArray[np.float64], b: NDArray[np.float64], check: float, what: str
 ) -> NDArray[np.float64]:
     """``x`` if ‖A x − b‖∞ ≤ check · max(1, ‖b‖∞), else SolveFailed."""
+    return verify_residual(A @ x - b, b, check, what, x)
+
+
+def verify_residual(
+    r: NDArray[np.float64], b: NDArray[np.float64], check: float, what: str, x: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``x`` if its residual ``r`` = A x − b has ‖r‖∞ ≤ check · max(1, ‖b‖∞), else
+    SolveFailed."""
     scale = max(float(np.abs(b).max(initial=0.0)), 1.0)
-    res = float(np.abs(A @ x - b).max(initial=0.0)) / scale
+    res = float(np.abs(r).max(initial=0.0)) / scale
     if not np.isfinite(res) or res > check:
         raise SolveFailed(f"{what}: relative residual {res:.2e} after the solve")
     return x
