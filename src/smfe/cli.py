@@ -380,7 +380,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     extra += ("learn.json",) if args.method == "learn" else ()
     if args.seed < 0:
         raise InstanceError("--seed", f"must be >= 0, got {args.seed}")
-    workers = check_workers(args.workers, "--workers")
+    workers = None if args.workers is None else check_workers(args.workers, "--workers")
     if args.learn_samples < 1:
         raise InstanceError("--learn-samples", f"must be >= 1, got {args.learn_samples}")
     if args.pareto and not 1 <= args.pareto_levels <= 10:

@@ -249,8 +249,8 @@ def _market(sub: Any, handlers: dict[str, Handler]) -> None:
         "--workers",
         type=int,
         metavar="N",
-        help="baselines and sqp starts solved N at a time, on threads (default: the cores "
-        "available); the answer does not depend on N",
+        help="baselines and sqp starts solved N at a time, on threads (default: all three "
+        "at once); the answer does not depend on N",
     )
     mk.add_argument(
         "--merit-order",

@@ -4,14 +4,13 @@ The heavy parts of a market MFE solve — SuperLU factorisations, sparse product
 kernels — release the GIL, so independent solves overlap on threads with nothing shipped
 between processes (the utility market's game holds gigabytes). Two tariff points with
 their gradients on the utility market: 21.8 s one after the other, 14.1 s on two threads
-(2 cores, measured). Each task runs in a copy of the caller's :mod:`contextvars` context, so
-settings such as :func:`smfe.solvers.linalg.direct_solves_up_to` reach it.
+(2 cores, measured). Each task runs in a copy of the caller's :mod:`contextvars` context,
+so settings such as :func:`smfe.solvers.linalg.direct_solves_up_to` reach it.
 """
 
 from __future__ import annotations
 
 import contextvars
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,18 +20,8 @@ from smfe.errors import InstanceError
 T = TypeVar("T")
 
 
-def available_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def check_workers(workers: int | None, field: str = "workers") -> int:
-    """``workers`` (≥ 1), or the available cores when ``None``."""
-    if workers is None:
-        return available_cores()
+def check_workers(workers: int, field: str = "workers") -> int:
+    """``workers``, an integer ≥ 1 (a typed error naming ``field`` otherwise)."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InstanceError(field, f"must be an integer >= 1, got {workers!r}")
     return workers

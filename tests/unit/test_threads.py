@@ -52,7 +52,3 @@ def test_a_failing_task_is_raised_and_later_tasks_are_not_started() -> None:
 def test_workers_must_be_a_positive_integer(bad: object) -> None:
     with pytest.raises(InstanceError, match="--workers"):
         check_workers(bad, "--workers")  # type: ignore[arg-type]
-
-
-def test_default_is_the_available_cores() -> None:
-    assert check_workers(None) >= 1

@@ -219,11 +219,11 @@ def solve_tariff(
     instance's own, ``mg.market.rules``). Rules that provably leave no feasible tariff raise
     :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts;
     ``workers``: how many baselines and SQP starts run at a time, on threads
-    (:mod:`smfe.threads`; default: the available cores). Each has its own evaluator, so the
-    answer does not depend on the count."""
+    (:mod:`smfe.threads`; default: all of them — at most three). Each has its own evaluator,
+    so the answer does not depend on the count."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
-    n = check_workers(workers)
+    n = len(BASELINES) if workers is None else check_workers(workers)
     with linalg.direct_solves_up_to(DIRECT_LIMIT):  # certificates and F1's warm start too
         return _solve_tariff(
             mg,
