@@ -126,6 +126,24 @@ def transition_matrix(value: object, field: str, n_states: int, n_actions: int) 
     return m
 
 
+def sparse_rows(value: object, field: str, n_pairs: int) -> sp.csr_array:
+    """A sparse coefficient matrix (n, S*A), column ``x*A + a``: finite entries of magnitude
+    at most MAX_ABS (the row with the first offending entry is named)."""
+    m = sp.csr_array(value, dtype=np.float64, copy=True)
+    if m.ndim != 2 or m.shape[1] != n_pairs:
+        raise InstanceError(field, f"has shape {m.shape}, expected (n, {n_pairs}) (S*A columns)")
+    bad = ~np.isfinite(m.data) | (np.abs(m.data) > MAX_ABS)
+    if bad.any():
+        row = int(np.searchsorted(m.indptr, int(np.flatnonzero(bad)[0]), side="right")) - 1
+        raise InstanceError(
+            field, f"row {row} has an entry that is not finite or above {MAX_ABS:g}"
+        )
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    m.sort_indices()
+    return m
+
+
 def check_nonnegative_rows(
     m: sp.csr_array,
     mask: BoolArray,

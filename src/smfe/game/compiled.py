@@ -28,13 +28,19 @@ IntArray = NDArray[np.int64]
 
 
 def _stack_rows(
-    blocks: list[FloatArray | None], lead: int, sizes: list[int], keep: list[IntArray]
+    blocks: list[FloatArray | sp.csr_array | None],
+    lead: int,
+    sizes: list[int],
+    keep: list[IntArray],
 ) -> sp.csr_array:
-    """Stack per-type coefficient arrays (lead, S*A) restricted to allowed pairs, column-wise."""
+    """Stack per-type coefficient arrays (lead, S*A) — dense, or sparse (lead, S*A) —
+    restricted to allowed pairs, column-wise."""
     cols = []
     for b, n, k in zip(blocks, sizes, keep, strict=True):
         if b is None:
             cols.append(sp.csr_array((lead, n)))
+        elif sp.issparse(b):
+            cols.append(sp.csr_array(sp.csc_array(b)[:, k]))
         else:
             cols.append(sp.csr_array(b.reshape(lead, -1)[:, k]))
     return sp.csr_array(sp.hstack(cols, format="csr")) if cols else sp.csr_array((lead, 0))

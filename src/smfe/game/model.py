@@ -110,10 +110,12 @@ class FollowerType:
 
     Arrays are indexed ``[x, a]`` (and ``[j, x, a]``, ``[m, x, a]``, ``[m, j, x, a]``,
     ``[i, x, a]``, ``[i, j, x, a]`` for the θ-, price- and leader-indexed coefficients of the
-    module docstring). ``reward_steps`` ``[t, x, a]`` (finite horizon only) is added to the
-    reward at step t: time-varying data, e.g. a target that moves. ``transition`` is a
-    dense (S, A, S) array or a sparse (S*A, S) matrix
-    whose row ``x*A + a`` is P(·|x, a). ``transition_aggregate`` holds one such matrix
+    module docstring); ``leader_weight`` may also be a sparse (n_y, S*A) matrix whose column
+    ``x*A + a`` holds the pair's weights — a type touches few of many leader aggregates (the
+    utility market's 1,470 rows per type are 99.9 % zeros: 3.1 GB dense). ``reward_steps``
+    ``[t, x, a]`` (finite horizon only) is added to the reward at step t: time-varying data,
+    e.g. a target that moves. ``transition`` is a dense (S, A, S) array or a sparse (S*A, S)
+    matrix whose row ``x*A + a`` is P(·|x, a). ``transition_aggregate`` holds one such matrix
     P^z_m per aggregate (price) m, whose rows sum to 0: the kernel's change per unit of z_m.
     Missing optional coefficients are zero.
     """
@@ -128,7 +130,7 @@ class FollowerType:
     aggregate: FloatArray | None = None
     exposure: FloatArray | None = None
     exposure_theta: FloatArray | None = None
-    leader_weight: FloatArray | None = None
+    leader_weight: FloatArray | sp.csr_array | None = None
     leader_weight_theta: FloatArray | None = None
     init: FloatArray | None = None
     reward_steps: FloatArray | None = None
@@ -170,9 +172,15 @@ class FollowerType:
         object.__setattr__(self, "transition_aggregate", Pz)
         if not Pj and not Pz:
             checks.check_stochastic_rows(P, mask, f"{f}.transition", A)
+        if sp.issparse(self.leader_weight):
+            object.__setattr__(
+                self,
+                "leader_weight",
+                checks.sparse_rows(self.leader_weight, f"{f}.leader_weight", S * A),
+            )
         for name in ("reward_theta", "aggregate", "exposure", "leader_weight", "reward_steps"):
             v = getattr(self, name)
-            if v is not None:
+            if v is not None and not sp.issparse(v):
                 a = checks.float_array(v, f"{f}.{name}")
                 if a.ndim != 3 or a.shape[1:] != (S, A):
                     raise InstanceError(

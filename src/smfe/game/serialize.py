@@ -131,6 +131,8 @@ def game_to_dict(game: Game) -> dict[str, Any]:
         for k in _TYPE_ARRAYS:
             v = getattr(t, k)
             td[k] = None if v is None else encode_array(v)
+            if sp.issparse(v):  # (n, S*A) is the file's (n, S, A): the same flat indices
+                td[k]["shape"] = [v.shape[0], t.n_states, t.n_actions]
         types.append(td)
     return {
         "format": FORMAT,

@@ -185,11 +185,11 @@ def _type_arrays(
         Eth[:, lay["pass_through"].start, :] = -onehot * billed.ravel()
     G = HOURS * onehot * n.ravel()
     ny = n_types * (2 * HOURS + 1)
-    H = np.zeros((ny, S * A))
-    base = k * (2 * HOURS + 1)
-    H[base : base + HOURS] = HOURS * onehot * imp.ravel()
-    H[base + HOURS : base + 2 * HOURS] = HOURS * onehot * exp_.ravel()
-    H[base + 2 * HOURS] = HOURS * private.ravel()
+    base = k * (2 * HOURS + 1)  # this type's rows: imports and exports by hour, private cost
+    hour = h.ravel()
+    rows = np.concatenate([base + hour, base + HOURS + hour, np.full(S * A, base + 2 * HOURS)])
+    weights = HOURS * np.concatenate([imp.ravel(), exp_.ravel(), private.ravel()])
+    H = sp.csr_array((weights, (rows, np.tile(np.arange(S * A), 3))), shape=(ny, S * A))
     mflat = mask.reshape(S, A)
     P = _kernel(mflat, (h, b_next, w, f_next + K), (nb, nw, nf), weather, S)
     init = np.zeros(S)
@@ -204,7 +204,7 @@ def _type_arrays(
         aggregate=G.reshape(HOURS, *shape),
         exposure=E0.reshape(HOURS, *shape),
         exposure_theta=Eth.reshape(HOURS, d, *shape),
-        leader_weight=H.reshape(ny, *shape),
+        leader_weight=H,
         init=init,
     )
 
