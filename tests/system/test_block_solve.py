@@ -85,6 +85,19 @@ def test_block_elimination_solves_the_assembled_system(
     assert np.abs(via - reference).max() <= AGREE * max(1.0, np.abs(reference).max())
 
 
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("columns", [0, 3])
+def test_the_blockwise_product_is_the_assembled_matrix_s(
+    lin: Linearisation, transposed: bool, columns: int
+) -> None:
+    """Linearisation.apply (the residual checks' product) against the assembled ∂F/∂u."""
+    assert lin.Ju is not None
+    n = lin.Ju.shape[0]
+    x = np.random.default_rng(7).standard_normal((n, columns) if columns else n)
+    A = lin.Ju.T if transposed else lin.Ju
+    assert np.abs(lin.apply(x, transposed) - A @ x).max() <= 1e-12 * max(1.0, np.abs(x).max())
+
+
 def test_finite_horizons_and_mean_field_dynamics_keep_the_whole_system() -> None:
     for game in (
         smfe.make_instance("congestion"),
@@ -95,6 +108,11 @@ def test_finite_horizons_and_mean_field_dynamics_keep_the_whole_system() -> None
         sol = solve_mfe(cg, theta, MFEOptions(tol=1e-8))
         lin = linearise(cg, theta, state_vector(cg, sol.value, sol.nu))
         assert lin.blocks is None
+        assert lin.Ju is not None  # and the blockwise product holds for T > 1 blocks too
+        x = np.random.default_rng(1).standard_normal(lin.Ju.shape[0])
+        for transposed in (False, True):
+            A = lin.Ju.T if transposed else lin.Ju
+            assert np.abs(lin.apply(x, transposed) - A @ x).max() <= 1e-12 * np.abs(x).max()
 
 
 def test_a_singular_state_chain_is_a_solve_failure() -> None:
