@@ -11,7 +11,6 @@ so settings such as :func:`smfe.solvers.linalg.direct_solves_up_to` reach it.
 from __future__ import annotations
 
 import contextvars
-import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -19,13 +18,6 @@ from typing import TypeVar
 from smfe.errors import InstanceError
 
 T = TypeVar("T")
-
-STACK_BYTES = 64 * 1024 * 1024
-"""Stack of each worker thread. A thread's default stack is the process's stack limit, or
-2 MiB when that limit is unlimited — as in a Jupyter kernel, where the tariff study's
-threads then overflowed it and the kernel died (the tariff-study notebook, measured; it runs
-with 64 MiB). The size is reserved address space, not memory in use."""
-_STACK_LOCK = threading.Lock()
 
 
 def check_workers(workers: int, field: str = "workers") -> int:
@@ -42,15 +34,9 @@ def run_tasks(tasks: Mapping[str, Callable[[], T]], workers: int) -> dict[str, T
     if workers <= 1 or len(tasks) <= 1:
         return {name: task() for name, task in tasks.items()}
     with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        with _STACK_LOCK:  # the pool starts its threads while submitting
-            before = threading.stack_size(STACK_BYTES)
-            try:
-                futures = {
-                    name: pool.submit(contextvars.copy_context().run, task)
-                    for name, task in tasks.items()
-                }
-            finally:
-                threading.stack_size(before)
+        futures = {
+            name: pool.submit(contextvars.copy_context().run, task) for name, task in tasks.items()
+        }
         try:
             return {name: f.result() for name, f in futures.items()}
         except BaseException:

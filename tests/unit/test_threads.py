@@ -52,9 +52,3 @@ def test_a_failing_task_is_raised_and_later_tasks_are_not_started() -> None:
 def test_workers_must_be_a_positive_integer(bad: object) -> None:
     with pytest.raises(InstanceError, match="--workers"):
         check_workers(bad, "--workers")  # type: ignore[arg-type]
-
-
-def test_the_stack_size_is_restored_after_the_tasks() -> None:
-    before = threading.stack_size()
-    run_tasks({k: (lambda: None) for k in "ab"}, workers=2)
-    assert threading.stack_size() == before
