@@ -69,7 +69,7 @@ def measure(name: str, market: object, max_time: float, study: bool) -> dict[str
     if study:
         for key, multistart in (("study", True), ("study_single", False)):
             t0 = time.perf_counter()
-            st = solve_tariff(mg, Weights(), multistart=multistart)
+            st = solve_tariff(mg, Weights(), multistart=multistart, workers=3)
             out[key] = time.perf_counter() - t0
             out[f"{key}_status"] = "certified" if st.certified else "NOT certified"
     return out

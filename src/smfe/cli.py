@@ -333,7 +333,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
         write_population,
     )
     from smfe.market.report import OUTPUT_FILES, format_report, write_outputs
-    from smfe.market.solve import solve_tariff
+    from smfe.market.solve import BASELINES, solve_tariff
     from smfe.market.supply import MeritOrder
     from smfe.market.tariff import TariffFamily
     from smfe.market.utility import BUILT_IN
@@ -380,7 +380,7 @@ def _cmd_market(args: argparse.Namespace) -> int:
     extra += ("learn.json",) if args.method == "learn" else ()
     if args.seed < 0:
         raise InstanceError("--seed", f"must be >= 0, got {args.seed}")
-    workers = None if args.workers is None else check_workers(args.workers, "--workers")
+    workers = len(BASELINES) if args.workers is None else check_workers(args.workers, "--workers")
     if args.learn_samples < 1:
         raise InstanceError("--learn-samples", f"must be >= 1, got {args.learn_samples}")
     if args.pareto and not 1 <= args.pareto_levels <= 10:
