@@ -221,7 +221,7 @@ def solve_tariff(
     ``workers``: how many baselines and SQP starts run at a time, on threads
     (:mod:`smfe.threads`; default 1: one after the other; ``smfe market`` runs all three).
     Each has its own evaluator, so the answer does not depend on the count. In a Jupyter
-    kernel the tariff-study notebook's kernel died in 2 of 6 runs with three threads (cause
+    kernel the tariff-study notebook's kernel died in 2 of 5 runs with three threads (cause
     not found; never in ~20 command-line and test runs), so threads are opt-in here."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
