@@ -6,11 +6,19 @@ between processes (the utility market's game holds gigabytes). Two tariff points
 their gradients on the utility market: 21.8 s one after the other, 14.1 s on two threads
 (2 cores, measured). Each task runs in a copy of the caller's :mod:`contextvars` context,
 so settings such as :func:`smfe.solvers.linalg.direct_solves_up_to` reach it.
+
+CasADi is the exception: its symbolic algorithms (sorting an expression graph, algorithmic
+differentiation) release the GIL and mark the nodes they visit, and nodes such as the
+constants are shared between graphs. Three threads each building a market evaluator's
+gradient at once aborted the process (a fatal error in ``casadi.gradient``; 1 run in 4 of
+150 rounds on the reference market, measured). Every CasADi call that may run on a worker
+thread therefore holds :data:`CASADI`.
 """
 
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -18,6 +26,10 @@ from typing import TypeVar
 from smfe.errors import InstanceError
 
 T = TypeVar("T")
+
+CASADI = threading.RLock()
+"""Held by every CasADi graph construction and evaluation that may run on a worker thread
+(module docstring)."""
 
 
 def check_workers(workers: int, field: str = "workers") -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from smfe import threads
 from smfe.errors import SolverUnavailable
 from smfe.ipopt.backend import casadi_options
 from smfe.ipopt.status import IPOPT_CODES, translate
@@ -40,7 +41,13 @@ class SystemRun:
 
 
 def solve_casadi(system: EquilibriumSystem, options: dict[str, Any] | None = None) -> SystemRun:
-    """Translate ``system`` to CasADi and solve with its bundled Ipopt."""
+    """Translate ``system`` to CasADi and solve with its bundled Ipopt (holding
+    :data:`smfe.threads.CASADI`: CasADi's graph algorithms are not safe on two threads)."""
+    with threads.CASADI:
+        return _solve_casadi(system, options)
+
+
+def _solve_casadi(system: EquilibriumSystem, options: dict[str, Any] | None) -> SystemRun:
     import casadi as ca
 
     from smfe.system.to_casadi import to_casadi

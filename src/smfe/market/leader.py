@@ -28,6 +28,7 @@ conditions (components at a bound).
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from smfe import threads
 from smfe.certification.kkt import kkt_point
 from smfe.errors import SolveFailed
 from smfe.game.compiled import compile_game
@@ -102,12 +104,27 @@ class MarketEvaluator:
     def __init__(
         self, mg: MarketGame, weights: Weights, tol: float = 1e-10, rules: Rules | None = None
     ) -> None:
-        import casadi as ca
-
         self.mg, self.weights, self.tol = mg, weights, tol
         self.rules = rules or Rules()
         self.bound = mg.bind(self.rules)
         self.cg = compile_game(mg.game)
+        with threads.CASADI:
+            self._fn, self.rules_count = self._function()
+        self.reference = np.zeros(len(mg.market.groups))
+        """The groups' reference bills ($/day) of the bill-impact cap (set by the caller)."""
+        self._warm: MFESolution | None = None
+        self._sensitivity: tuple[MFESolution, FloatArray] | None = None
+        """The last point's MFE and its forward sensitivities du/dθ: a first-order warm
+        start for the next θ (:func:`smfe.solvers.mfe.predicted_start`)."""
+        self.evaluations = 0
+        self.mfe_seconds = 0.0
+
+    def _function(self) -> tuple[Any, int]:
+        """(Φ, g, ∇Φ, ∇g, rules, ∂rules) of (θ, y, N, reference bills) as one CasADi
+        function, and the number of rule rows; the caller holds :data:`smfe.threads.CASADI`."""
+        import casadi as ca
+
+        mg = self.mg
         d, ny, G = mg.game.n_theta, mg.n_y, len(mg.market.groups)
         th, y, N = ca.SX.sym("theta", d), ca.SX.sym("y", ny), ca.SX.sym("N", 24)
         ref = ca.SX.sym("reference", G)
@@ -119,24 +136,26 @@ class MarketEvaluator:
             exp=ca.exp,
             log=ca.log,
         )
-        phi, gap = objective(out, weights), out["revenue_gap"]
+        phi, gap = objective(out, self.weights), out["revenue_gap"]
         rows = self.bound.rows(out, [ref[g] for g in range(G)])
         r = ca.vertcat(*rows) if rows else ca.SX(0, 1)
         args = ca.vertcat(th, y, N)
-        self._fn = ca.Function(
+        fn = ca.Function(
             "phi",
             [th, y, N, ref],
             [phi, gap, ca.gradient(phi, args), ca.gradient(gap, args), r, ca.jacobian(r, args)],
         )
-        self.rules_count = len(rows)
-        self.reference = np.zeros(G)
-        """The groups' reference bills ($/day) of the bill-impact cap (set by the caller)."""
-        self._warm: MFESolution | None = None
-        self._sensitivity: tuple[MFESolution, FloatArray] | None = None
-        """The last point's MFE and its forward sensitivities du/dθ: a first-order warm
-        start for the next θ (:func:`smfe.solvers.mfe.predicted_start`)."""
-        self.evaluations = 0
-        self.mfe_seconds = 0.0
+        return fn, len(rows)
+
+    def fork(self) -> MarketEvaluator:
+        """An evaluator of the same problem for another thread: it shares the compiled game
+        and the CasADi function (built once, here), and has its own warm starts, counters
+        and reference bills."""
+        twin = copy.copy(self)
+        twin._warm, twin._sensitivity = None, None
+        twin.evaluations, twin.mfe_seconds = 0, 0.0
+        twin.reference = self.reference.copy()
+        return twin
 
     def warm_start(self, sol: MFESolution) -> None:
         """Start the next MFE solve from ``sol`` (e.g. a baseline's, at the same tariff)."""
@@ -185,9 +204,9 @@ class MarketEvaluator:
     ) -> tuple[FloatArray, FloatArray, float, float, FloatArray, FloatArray]:
         """(y, N, Φ, g, rules, ∂(Φ, g, rules)/∂(θ, y, N)) at the MFE ``sol``."""
         y, N = self._aggregates(theta, sol)
-        phi, gap, dphi, dgap, r, dr = (
-            np.asarray(v, dtype=np.float64) for v in self._fn(theta, y, N, self.reference)
-        )
+        with threads.CASADI:
+            values = self._fn(theta, y, N, self.reference)
+        phi, gap, dphi, dgap, r, dr = (np.asarray(v, dtype=np.float64) for v in values)
         rules = r.ravel()
         partial = np.vstack([dphi.ravel(), dgap.ravel(), dr.reshape(rules.size, dphi.size)])
         return y, N, float(phi.ravel()[0]), float(gap.ravel()[0]), rules, partial

@@ -219,10 +219,9 @@ def solve_tariff(
     instance's own, ``mg.market.rules``). Rules that provably leave no feasible tariff raise
     :class:`~smfe.market.rule_check.EmptyTariffSet` before the optimisation starts;
     ``workers``: how many baselines and SQP starts run at a time, on threads
-    (:mod:`smfe.threads`; default 1: one after the other; ``smfe market`` runs all three).
-    Each has its own evaluator, so the answer does not depend on the count. In a Jupyter
-    kernel the tariff-study notebook's kernel died in 2 of 5 runs with three threads (cause
-    not found; never in ~20 command-line and test runs), so threads are opt-in here."""
+    (:mod:`smfe.threads`; default 1: one after the other, as SciPy's ``workers``; ``smfe
+    market`` runs all three). Each has its own evaluator, forked from one whose CasADi
+    function is built once, so the answer does not depend on the count."""
     if method not in METHODS:
         raise InstanceError("method", f"must be one of {METHODS}, got {method!r}")
     n = check_workers(workers)
@@ -272,8 +271,7 @@ def _solve_tariff(
 
     def evaluator() -> MarketEvaluator:
         """A fresh evaluator (its own warm starts) for one thread's task."""
-        e = MarketEvaluator(mg, weights, rules=rules)
-        e.reference = ev.reference
+        e = ev.fork()
         evaluators.append(e)
         return e
 
