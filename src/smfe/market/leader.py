@@ -118,6 +118,9 @@ class MarketEvaluator:
         start for the next θ (:func:`smfe.solvers.mfe.predicted_start`)."""
         self.evaluations = 0
         self.mfe_seconds = 0.0
+        self._factors = linalg.Factors()
+        """The last policy-evaluation LU, refined on by the next MFE solves (see
+        :data:`smfe.solvers.linalg.REFINE_STEPS`)."""
 
     def _function(self) -> tuple[Any, int]:
         """(Φ, g, ∇Φ, ∇g, rules, ∂rules) of (θ, y, N, reference bills) as one CasADi
@@ -154,6 +157,7 @@ class MarketEvaluator:
         twin = copy.copy(self)
         twin._warm, twin._sensitivity = None, None
         twin.evaluations, twin.mfe_seconds = 0, 0.0
+        twin._factors = linalg.Factors()
         twin.reference = self.reference.copy()
         return twin
 
@@ -171,7 +175,7 @@ class MarketEvaluator:
             and np.abs(theta - warm.theta).max() <= PREDICT_STEP
         ):
             warm = predicted_start(self.cg, warm, self._sensitivity[1], theta - warm.theta)
-        with linalg.direct_solves_up_to(DIRECT_LIMIT):
+        with linalg.direct_solves_up_to(DIRECT_LIMIT), linalg.reusing(self._factors):
             sol = solve_mfe(
                 self.cg, theta, MFEOptions(tol=self.tol, averaging=AVERAGING), warm=warm
             )

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from smfe.errors import SolveFailed
 from smfe.game.compiled import CompiledGame
 from smfe.game.model import Response
-from smfe.solvers import sensitivity
+from smfe.solvers import linalg, sensitivity
 from smfe.solvers.anderson import Anderson
 from smfe.solvers.distribution import flow, induced_flow
 from smfe.solvers.options import Averaging, MFEOptions
@@ -111,6 +111,17 @@ def solve_mfe(
     τ_0 > τ_1 > ... > τ, each stage Newton-polished and warm-starting the next, the ratio
     between stages shrinking whenever a stage fails.
     """
+    with linalg.reusing():  # policy evaluations refine on the last LU (smfe.solvers.linalg)
+        return _solve_mfe(cg, theta, options, warm, polisher)
+
+
+def _solve_mfe(
+    cg: CompiledGame,
+    theta: FloatArray,
+    options: MFEOptions | None,
+    warm: MFESolution | None,
+    polisher: Polisher | None,
+) -> MFESolution:
     opts = options or MFEOptions()
     t0 = time.perf_counter()
     theta = np.asarray(theta, dtype=np.float64)

@@ -128,7 +128,7 @@ def evaluate(
     if cg.gamma == 0.0:
         return np.asarray(b)
     A = sp.eye_array(cg.n_s, format="csr") - cg.gamma * (Pi @ P)
-    return linalg.solve(A, np.asarray(b), V0, what="policy evaluation")
+    return linalg.solve(A, np.asarray(b), V0, what="policy evaluation", reuse=True)
 
 
 def _stationary(
