@@ -228,22 +228,25 @@ class MarketEvaluator:
                 cg, theta, state_vector(cg, sol.value, sol.nu), jacobian=True, theta_jacobian=True
             )
         assert lin.grid is not None and lin.Jtheta is not None
-        rhs = np.column_stack(
-            [
-                lay.pack(
-                    np.zeros((1, cg.n_s)), (cg.H0.T @ g[d : d + ny])[None, :], g[d + ny :][None]
-                )
-                for g in partial
-            ]
-        )
         if partial.shape[0] > d:  # more rows than tariff components: forward sensitivities
             du = lin.solve(
                 -np.asarray(sp.csc_array(lin.Jtheta).todense()),
                 what="sensitivity of the market MFE",
             )
-            total = partial[:, :d] + rhs.T @ du
+            _, dnu, dz = (b[0] for b in lay.unpack_columns(du))
+            # chain rule through y = H0 ν and N = z, without a dense row per rule
+            total = partial[:, :d] + partial[:, d : d + ny] @ (cg.H0 @ dnu)
+            total += partial[:, d + ny :] @ dz
             self._sensitivity = (sol, du)
         else:  # adjoint: one right-hand side per row
+            rhs = np.column_stack(
+                [
+                    lay.pack(
+                        np.zeros((1, cg.n_s)), (cg.H0.T @ g[d : d + ny])[None, :], g[d + ny :][None]
+                    )
+                    for g in partial
+                ]
+            )
             lam = lin.solve(rhs, what="adjoint of the market MFE", transposed=True)
             total = partial[:, :d] - (lin.Jtheta.T @ lam).T
         return replace(p, grad_value=total[0], grad_gap=total[1], grad_rules=total[2:])

@@ -77,6 +77,12 @@ class Layout:
         b = u.reshape(self.T, self.block)
         return b[:, : self.n_s], b[:, self.n_s : self.n_s + self.n_sa], b[:, self.n_s + self.n_sa :]
 
+    def unpack_columns(self, U: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """:meth:`unpack` of each column of ``U`` (size × k): blocks of shape (T, ·, k)."""
+        b = U.reshape(self.T, self.block, U.shape[1])
+        s, sa = self.n_s, self.n_s + self.n_sa
+        return b[:, :s], b[:, s:sa], b[:, sa:]
+
 
 def layout(cg: CompiledGame) -> Layout:
     return Layout(cg.T, cg.n_s, cg.n_sa, cg.game.n_prices)
