@@ -317,11 +317,8 @@ def optimise(
     max_iter: int = 100,
     ftol: float = 1e-10,
     progress: Callable[[int, MarketPoint], None] | None = None,
-    stop: Callable[[MarketPoint], str | None] | None = None,
 ) -> tuple[MarketPoint, dict[str, Any]]:
-    """SLSQP on θ from ``start``; returns the final point (with gradients) and SciPy's report.
-    ``stop``: asked at every iterate (with its gradients); a message ends the run there, as
-    converged by the caller's test (e.g. the first-order conditions), and is reported."""
+    """SLSQP on θ from ``start``; returns the final point (with gradients) and SciPy's report."""
     dec = ev.mg.game.decision
     cache: dict[bytes, MarketPoint] = {}
 
@@ -336,17 +333,11 @@ def optimise(
         return cache[key]
 
     it = [0]
-    stopped: list[str] = []
 
     def callback(x: FloatArray) -> None:
         it[0] += 1
         if progress is not None:
             progress(it[0], at(x))
-        if stop is not None:
-            why = stop(at(x, True))
-            if why is not None:
-                stopped.append(why)
-                raise StopIteration
 
     cons: list[dict[str, Any]] = []
     mode = ev.weights.revenue
@@ -379,8 +370,8 @@ def optimise(
     # the last point asked for is the answer's (same θ, same MFE): no second solve
     final = at(res.x, True)
     report = {
-        "success": bool(res.success) or bool(stopped),
-        "message": stopped[0] if stopped else str(res.message),
+        "success": bool(res.success),
+        "message": str(res.message),
         "iterations": int(res.nit),
         "evaluations": ev.evaluations,
     }

@@ -49,12 +49,6 @@ FloatArray = NDArray[np.float64]
 METHODS = ("sqp", "nlp")
 BASELINES = ("flat", "tou", "real-time")
 KKT_TOL = 1e-5
-KKT_STOP = 1e-7
-"""An SQP start stops at the first iterate whose KKT residual is at most this (a hundredth
-of :data:`KKT_TOL`) while it keeps the revenue row and the rules to :data:`FEASIBLE_STOP`;
-SLSQP's own test (ftol 1e-10 on Φ) otherwise took two or three more iterates on the utility
-market (KKT 1.4e-8 at the 16th of 18, measured)."""
-FEASIBLE_STOP = 1e-9
 RULE_TOL = 1e-7
 """A tariff rule holds when its row r(θ) ≤ 0 is violated by at most this ($/day or kW)."""
 CROSS_CHECK = AgreeTolerances(objective=None, theta=1e-12, nu=1e-5, policy=1e-5)
@@ -325,15 +319,6 @@ def _solve_tariff(
         starts = {"decision.start": mg.game.start()}
     t1 = time.perf_counter()
 
-    def converged(p: MarketPoint) -> str | None:
-        """Why SQP may stop at ``p`` (:data:`KKT_STOP`), or None."""
-        if _violation(p, weights.revenue) > FEASIBLE_STOP:
-            return None
-        res = kkt(p, mg.game.decision, weights.revenue, bound.names).residual
-        if res > KKT_STOP:
-            return None
-        return f"KKT residual {res:.1e} <= {KKT_STOP:g} at an iterate keeping the rows"
-
     def run(name: str, th0: FloatArray) -> tuple[MarketPoint, dict[str, Any]]:
         say(f"optimal tariff ({method}) from {name}")
         e = evaluator() if len(starts) > 1 else ev
@@ -348,7 +333,6 @@ def _solve_tariff(
                 progress=lambda i, p: say(
                     f"{tag}SQP iteration {i}: objective {p.value:.8f}, revenue gap {p.gap:.2e}"
                 ),
-                stop=converged,
             )
         return _full_space(e, mg, weights, th0, rules)
 
