@@ -68,8 +68,9 @@ class Factors:
         self._lu: dict[tuple[str, int], spla.SuperLU] = {}
         self._owner = threading.get_ident()
         self.factorisations = 0
+        """Fresh LUs taken (and kept)."""
         self.refinements = 0
-        """Solves done by refinement on old factors, and fresh LUs."""
+        """Solves done by refinement on old factors."""
 
     def get(self, what: str, n: int) -> spla.SuperLU | None:
         if threading.get_ident() != self._owner:
